@@ -1,0 +1,1 @@
+"""Cases: the closed loop discover → file → dispatch → handle → verify → close (issue 4)."""

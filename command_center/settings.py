@@ -1,0 +1,307 @@
+"""Settings, read from the environment only.
+
+Two profiles, chosen by which variables are set:
+- standalone: no DATABASE_URL, REDIS_URL or MQTT_URL. One process (`manage.py runcenter`), SQLite,
+  in-memory channel layer, tasks run inline, embedded MQTT broker.
+- district: PostgreSQL, Redis (Celery broker, channel layer, cache) and an external MQTT broker,
+  one process per role (see README).
+Each variable falls back on its own, so a developer may set only DATABASE_URL, for example.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Local state of the standalone profile: SQLite file, generated secret key, broker data.
+VAR_DIR = Path(os.environ.get("DCC_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+MQTT_URL = os.environ.get("MQTT_URL", "")
+STANDALONE = not (DATABASE_URL or REDIS_URL or MQTT_URL)
+PROFILE = "standalone" if STANDALONE else "district"
+
+DEBUG = env_bool("DEBUG")
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY", "")
+    if key:
+        return key
+    if not STANDALONE:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in the district profile (DATABASE_URL etc. are set)."
+        )
+    # Standalone: generate once, keep it beside the SQLite database, never in the repository.
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "daphne",
+    # Not "django.contrib.admin": its autodiscover imports leaflet.admin, which needs GeoDjango's GDAL.
+    # command_center.apps discovers every other app's admin module (we keep geometry in JSON + shapely).
+    "django.contrib.admin.apps.SimpleAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "leaflet",
+    "command_center",
+    "grids",
+    "devices",
+    "cases",
+    "residents",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "command_center.urls"
+WSGI_APPLICATION = "command_center.wsgi.application"
+ASGI_APPLICATION = "command_center.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            # One process with several threads writes: wait for the lock, take it at BEGIN, use WAL.
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "command_center.User"
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The pub/sub layer: the core Redis layer drops frames under load (DESIGN.md, performance).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Celery (command_center/celery.py reads every CELERY_* name here).
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # standalone: tasks run inline, in the caller's process
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "cases"
+CELERY_TASK_ROUTES = {
+    "devices.tasks.*": {"queue": "ingest"},
+    "cases.tasks.*": {"queue": "cases"},
+    "cases.tasks.send_notification*": {"queue": "notify"},
+    "*.tasks.*report*": {"queue": "reports"},
+}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery closes the DB connection after each task unless told to reuse it (DESIGN.md, performance).
+CELERY_DB_REUSE_MAX = 1000
+
+# Periodic jobs: one list for `celery beat` (district) and the timer thread of `runcenter` (standalone).
+# (task name, every N seconds). Apps add their sweeps here.
+PERIODIC_JOBS: list[tuple[str, int]] = [
+    ("devices.tasks.sweep_inbox", 30),
+    ("devices.tasks.sweep_offline_points", 60),
+    ("cases.tasks.sweep_deadlines", 60),
+]
+CELERY_BEAT_SCHEDULE = {task: {"task": task, "schedule": float(every)} for task, every in PERIODIC_JOBS}
+
+
+def _mqtt_settings(url: str) -> dict[str, object]:
+    if not url:
+        return {
+            "host": "127.0.0.1",
+            "port": env_int("MQTT_EMBEDDED_PORT", 1883),
+            "username": "",
+            "password": "",
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in {"mqtt", "tcp"}:
+        raise ImproperlyConfigured(f"MQTT_URL must look like mqtt://user:password@host:1883, got {url!r}")
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 1883,
+        "username": parts.username or "",
+        "password": parts.password or "",
+    }
+
+
+MQTT = {
+    **_mqtt_settings(MQTT_URL),
+    "embedded": not MQTT_URL,
+    "client_id": os.environ.get("MQTT_CLIENT_ID", "dcc-ingest-1"),
+    "topic": "sensors/+/data",
+    "shared_group": "ingest",
+}
+
+# Login lockout (command_center/auth.py): N failures for one username within the window lock it.
+LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+AUTHENTICATION_BACKENDS = ["command_center.auth.LockoutModelBackend"]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/screen/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "command_center.api.pagination.CursorPage",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "command_center.api.exceptions.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "District Command Center API",
+    "DESCRIPTION": "街道综合指挥中心 API: sensors, alarms, cases, grids. Token: POST /api/v1/auth/token/.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the sidecar package: no CDN at run time.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+# Map: OpenStreetMap tiles by default; MAP_TILES_URL may name a Chinese provider (GCJ-02, see docs).
+MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILES_CRS = os.environ.get("MAP_TILES_CRS", "wgs84")  # wgs84 or gcj02
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (31.27, 121.48),
+    "DEFAULT_ZOOM": 15,
+    "TILES": [("OpenStreetMap", MAP_TILES_URL, {"attribution": "© OpenStreetMap", "maxZoom": 19})],
+    "RESET_VIEW": False,
+}
+
+# HTTPS: on in production behind the reverse proxy that terminates TLS (docs/deploy.md).
+HTTPS = env_bool("HTTPS")
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "amqtt": {"level": "WARNING"},
+        "transitions": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        "django.channels.server": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from command_center import views
+from command_center.api.views import ObtainTokenView
+from command_center.forms import LockoutAuthenticationForm
+
+api_v1 = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("", include("grids.api.urls")),
+    path("", include("devices.api.urls")),
+    path("", include("cases.api.urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/screen/", permanent=False)),
+    path("screen/", views.screen, name="screen"),
+    path("health/", views.health, name="health"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]

@@ -1,0 +1,34 @@
+from rest_framework import viewsets
+
+from command_center.api.pagination import CountedPage
+from grids.models import Compound, Grid
+from grids.scoping import ScopePaths, scope_queryset
+
+from .serializers import CompoundSerializer, GridSerializer
+
+GRID_SCOPE = ScopePaths(grid="")
+COMPOUND_SCOPE = ScopePaths(grid="grid", department="property_company")
+
+
+class GridViewSet(viewsets.ReadOnlyModelViewSet):
+    """Grids (网格) in the caller's scope, with boundary GeoJSON and a centre point inside it."""
+
+    serializer_class = GridSerializer
+    pagination_class = CountedPage
+    filterset_fields = ["community", "code"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        queryset = Grid.objects.select_related("community").order_by("code")
+        return scope_queryset(queryset, self.request.user, GRID_SCOPE)  # type: ignore[arg-type]
+
+
+class CompoundViewSet(viewsets.ReadOnlyModelViewSet):
+    """Residential compounds (小区) in the caller's scope."""
+
+    serializer_class = CompoundSerializer
+    pagination_class = CountedPage
+    filterset_fields = ["community", "grid", "code"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        queryset = Compound.objects.select_related("property_company").order_by("code")
+        return scope_queryset(queryset, self.request.user, COMPOUND_SCOPE)  # type: ignore[arg-type]

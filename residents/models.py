@@ -1,0 +1,1 @@
+"""Residents: public reports and ratings (later issue). Residents have no accounts."""
