@@ -1,0 +1,84 @@
+# District Command Center. The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+# The real services of this machine, for make test (each test run uses its own Redis db).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dcc
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/3
+TEST_MQTT_URL ?= mqtt://127.0.0.1:1883
+
+.PHONY: run test install static messages lint typecheck migrations-check services browser pytest lock clean district-env
+
+## make run: set up everything, seed the demo street when empty, start the platform with simulated sensors.
+run: install static
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) runcenter --simulate
+
+## make test: set up everything the tests need, then lint, type check, migrations check and the whole suite.
+test: install static services browser
+	$(MAKE) --no-print-directory lint typecheck migrations-check pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	touch $@
+
+# Front-end libraries from the npm registry, served as static files (no CDN at run time).
+static: static/vendor/.built
+
+static/vendor/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor/echarts static/vendor/markercluster
+	cp node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css static/vendor/markercluster/
+	touch $@
+
+# Translations are compiled and committed (locale/*/LC_MESSAGES/django.mo); this rebuilds them.
+messages: install
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles
+	$(MANAGE) compilemessages --ignore=.venv
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+migrations-check: install
+	$(MANAGE) makemigrations --check --dry-run
+
+# Start the machine's PostgreSQL, Redis and Mosquitto when one has stopped.
+services:
+	@bash .ci/services
+
+# Headless Chromium and a CJK font for the browser tests and screenshots (Debian packages).
+browser:
+	@command -v chromium >/dev/null && fc-list | grep -qi "wenquanyi\|noto sans cjk" || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "install chromium and fonts-wqy-microhei (apt-get) for the browser tests"; exit 1; fi; }
+
+pytest: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL) \
+	SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerate requirements.lock from the ranges in pyproject.toml.
+lock:
+	rm -rf /tmp/dcc-lock && $(PYTHON) -m venv /tmp/dcc-lock
+	/tmp/dcc-lock/bin/pip install --quiet --upgrade pip
+	/tmp/dcc-lock/bin/pip install --quiet ".[dev]"
+	/tmp/dcc-lock/bin/pip freeze --exclude-editable | grep -v -i -e "^pip==" -e "^district-command-center" > requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles

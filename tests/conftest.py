@@ -1,0 +1,101 @@
+"""Fixtures shared by every app's tests. Tests run on the real PostgreSQL, Redis and Mosquitto (make test)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Lockout counters and rate limits live in the cache (Redis): start each test clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def make_user(db):  # type: ignore[no-untyped-def]
+    """make_user(role=..., **fields) -> a saved user whose password is `password`."""
+
+    def make(**fields):  # type: ignore[no-untyped-def]
+        return UserFactory(**fields)
+
+    return make
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """Environment for a child process (celery worker, mqtt_listen, runcenter) using the test database."""
+    env = dict(os.environ)
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        user = db.get("USER") or "postgres"
+        host = db.get("HOST") or "127.0.0.1"
+        port = db.get("PORT") or 5432
+        env["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{db['NAME']}"
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db) -> Iterator[subprocess.Popen]:  # type: ignore[no-untyped-def]
+    """A real Celery worker on the test database (needs REDIS_URL). Data must be committed to be seen."""
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: tasks run inline")
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    proc = subprocess.Popen(
+        [celery, "-A", "command_center", "worker", "-Q", "ingest,cases,notify,reports",
+         "-c", "2", "--loglevel", "WARNING", "--without-mingle", "--without-gossip"],
+        cwd=ROOT,
+        env=child_env(),
+    )  # fmt: skip
+    time.sleep(3)  # the worker connects and declares its queues
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
