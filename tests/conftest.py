@@ -99,3 +99,23 @@ def celery_worker_process(transactional_db) -> Iterator[subprocess.Popen]:  # ty
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def private_mosquitto(tmp_path) -> Iterator[dict]:  # type: ignore[no-untyped-def]
+    """A Mosquitto of its own on a free port, for tests that must not share the machine's broker
+    (listeners with shared subscriptions, kill -9 runs, credentials). Yields host, port, conf path."""
+    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "max_queued_messages 100000\nmax_inflight_messages 1000\n"
+    )
+    proc = subprocess.Popen([mosquitto, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port("127.0.0.1", port)
+        yield {"host": "127.0.0.1", "port": port, "conf": conf, "process": proc}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
