@@ -69,7 +69,7 @@ browser:
 	  else echo "install chromium and fonts-wqy-microhei (apt-get) for the browser tests"; exit 1; fi; }
 
 pytest: install
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL) \
+	STATIC_MANIFEST=0 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL) \
 	SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -18,6 +18,20 @@ from tests.factories import PASSWORD, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Processes the tests start serve static files by plain names, without collectstatic.
+os.environ.setdefault("STATIC_MANIFEST", "0")
+
+
+def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
+    """The same for this process, whose settings pytest-django loaded before this file."""
+    from django.test.utils import override_settings
+
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    override_settings(STORAGES=storages, WHITENOISE_USE_FINDERS=True, STATIC_MANIFEST=False).enable()
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
@@ -112,7 +126,9 @@ def private_mosquitto(tmp_path) -> Iterator[dict]:  # type: ignore[no-untyped-de
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
         "max_queued_messages 100000\nmax_inflight_messages 1000\n"
     )
-    proc = subprocess.Popen([mosquitto, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [mosquitto, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_for_port("127.0.0.1", port)
         yield {"host": "127.0.0.1", "port": port, "conf": conf, "process": proc}
