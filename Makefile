@@ -45,8 +45,8 @@ static/vendor/.built: package.json package-lock.json
 
 # Translations are compiled and committed (locale/*/LC_MESSAGES/django.mo); this rebuilds them.
 messages: install
-	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles
-	$(MANAGE) compilemessages --ignore=.venv
+	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=staticfiles
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 lint: install
 	$(BIN)/ruff check .
