@@ -72,11 +72,17 @@ def test_a_success_before_the_limit_resets_the_count(api_client, make_user, pass
     make_user(username="li.wei")
     for _ in range(settings.LOGIN_LOCKOUT_ATTEMPTS - 1):
         api_client.post(TOKEN_URL, {"username": "li.wei", "password": "guess"}, format="json")
-    assert api_client.post(TOKEN_URL, {"username": "li.wei", "password": password}, format="json").status_code == 200
+    assert (
+        api_client.post(TOKEN_URL, {"username": "li.wei", "password": password}, format="json").status_code
+        == 200
+    )
 
     api_client.post(TOKEN_URL, {"username": "li.wei", "password": "guess"}, format="json")
 
-    assert api_client.post(TOKEN_URL, {"username": "li.wei", "password": password}, format="json").status_code == 200
+    assert (
+        api_client.post(TOKEN_URL, {"username": "li.wei", "password": password}, format="json").status_code
+        == 200
+    )
 
 
 def test_login_page_logs_in_and_locks_out(client, make_user, password):

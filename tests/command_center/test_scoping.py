@@ -54,7 +54,9 @@ def test_grid_worker_cannot_read_another_grid_in_detail(api_client, make_user, s
 def test_dispatcher_sees_the_whole_district(api_client, make_user, street):
     dispatcher = make_user(role=User.Role.DISPATCHER)
 
-    assert list_ids(api_client, dispatcher, "/api/v1/grids/") == set(Grid.objects.values_list("id", flat=True))
+    assert list_ids(api_client, dispatcher, "/api/v1/grids/") == set(
+        Grid.objects.values_list("id", flat=True)
+    )
     assert len(list_ids(api_client, dispatcher, "/api/v1/compounds/")) == Compound.objects.count() == 8
 
 
