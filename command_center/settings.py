@@ -11,6 +11,7 @@ Each variable falls back on its own, so a developer may set only DATABASE_URL, f
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -131,7 +132,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
             # One process with several threads writes: wait for the lock, take it at BEGIN, use WAL.
             "OPTIONS": {
                 "timeout": 30,
@@ -194,7 +195,7 @@ PERIODIC_JOBS: list[tuple[str, int]] = [
 CELERY_BEAT_SCHEDULE = {task: {"task": task, "schedule": float(every)} for task, every in PERIODIC_JOBS}
 
 
-def _mqtt_settings(url: str) -> dict[str, object]:
+def _mqtt_settings(url: str) -> dict[str, Any]:
     if not url:
         return {
             "host": "127.0.0.1",
@@ -287,7 +288,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Map: OpenStreetMap tiles by default; MAP_TILES_URL may name a Chinese provider (GCJ-02, see docs).
 MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILES_CRS = os.environ.get("MAP_TILES_CRS", "wgs84")  # wgs84 or gcj02
-LEAFLET_CONFIG = {
+LEAFLET_CONFIG: dict[str, Any] = {
     "DEFAULT_CENTER": (31.27, 121.48),
     "DEFAULT_ZOOM": 15,
     "TILES": [("OpenStreetMap", MAP_TILES_URL, {"attribution": "© OpenStreetMap", "maxZoom": 19})],
