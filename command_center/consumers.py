@@ -1,63 +1,147 @@
-"""The wall screen socket: one per screen, joined to the groups the viewer's scope allows."""
+"""The wall screen socket `ws/screen/` (optionally `?grid=<id>`): one per screen.
 
+- Authenticated (closed with 4401 otherwise); the origin is checked in asgi.py; scoped: the screen
+  joins only the groups its viewer may see and drops events of grids outside that scope (4403 when the
+  viewer may not have a screen or the requested grid is not theirs).
+- Coalesced: events are gathered and sent at most FRAMES_PER_SECOND times a second; a frame carries
+  the latest event of every object that changed in the window (with `since`, the first version the
+  window saw), so a storm of 1,000 events a second is 10 frames, not 1,000.
+- Gaps: every message carries its group's sequence number (command_center.realtime.send_now). A number
+  still missing after GAP_GRACE seconds means the channel layer dropped a message: the next frame says
+  `"resync": true` and the page reloads the snapshot.
+"""
+
+import asyncio
+import contextlib
+import logging
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied
 
-from command_center.models import User
-from command_center.realtime import DISTRICT_GROUP, grid_group, user_group
-from grids.api.views import GRID_SCOPE
-from grids.models import Grid
-from grids.scoping import scope_queryset, user_grid_ids
+from command_center.realtime import current_seqs
+from command_center.screen import ScreenScope, grid_param, screen_scope
 
+logger = logging.getLogger(__name__)
 
-def screen_groups(user: User, grid_id: int | None) -> list[str] | None:
-    """Groups for this viewer, or None when the requested grid is outside their scope."""
-    groups = [user_group(user.pk)]
-    if grid_id is not None:
-        if not scope_queryset(Grid.objects.filter(pk=grid_id), user, GRID_SCOPE).exists():
-            return None
-        return [*groups, grid_group(grid_id)]
-    if user.sees_whole_district or user.role == User.Role.OFFICIAL:
-        return [*groups, DISTRICT_GROUP]
-    if user.role == User.Role.GRID_WORKER:
-        return [*groups, *(grid_group(pk) for pk in user_grid_ids(user))]
-    return groups
+FRAMES_PER_SECOND = 10
+FRAME_INTERVAL = 1.0 / FRAMES_PER_SECOND
+GAP_GRACE = 1.0  # seconds a sequence number may be late (senders in several processes race)
+MAX_MISSING = 1000  # more missing numbers than this is a gap at once
 
 
 class ScreenConsumer(AsyncJsonWebsocketConsumer):
+    screen: ScreenScope | None
     joined: list[str]
 
     async def connect(self) -> None:
+        self.screen = None
         self.joined = []
+        self.pending: dict[tuple[str, int], dict[str, Any]] = {}
+        self.window_count = 0
+        self.top: dict[str, int] = {}
+        self.missing: dict[tuple[str, int], float] = {}
+        self.gap = False
+        self.wake = asyncio.Event()
+        self.pump: asyncio.Task[None] | None = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        grid_id = _grid_param(self.scope)
-        groups = await database_sync_to_async(screen_groups)(user, grid_id)
-        if groups is None:
+        try:
+            screen = await database_sync_to_async(screen_scope)(
+                user, grid_param(self.scope.get("query_string", b"").decode())
+            )
+        except PermissionDenied:
             await self.close(code=4403)
             return
-        for group in groups:
+        for group in screen.groups:
             await self.channel_layer.group_add(group, self.channel_name)
-        self.joined = groups
+        self.joined = screen.groups
+        self.screen = screen
+        # Numbers sent before we joined are not ours to wait for; the snapshot the page loads next
+        # already holds what they said.
+        self.top = await sync_to_async(current_seqs)(screen.groups)
         await self.accept()
-        await self.send_json({"event": "hello", "groups": groups})
+        self.pump = asyncio.get_running_loop().create_task(self._pump())
+        await self.send_json({"type": "hello", "groups": screen.groups, "grid": screen.grid_id})
 
     async def disconnect(self, code: int) -> None:
+        if self.pump is not None:
+            self.pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.pump
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """The page sends nothing we act on; the socket is one-way."""
+
     async def realtime_event(self, message: dict[str, Any]) -> None:
-        await self.send_json({key: value for key, value in message.items() if key != "type"})
+        if self.screen is None:
+            return
+        self._note_seq(message.get("group"), message.get("seq"))
+        if not self.screen.shows_grid(message.get("grid")):
+            return
+        key = (str(message.get("kind")), int(message.get("id") or 0))
+        # group and seq stay: the page skips events its snapshot already holds (seq <= snapshot's).
+        event = {k: v for k, v in message.items() if k != "type"}
+        event["since"] = event.get("version")
+        previous = self.pending.pop(key, None)
+        if previous is not None:
+            if (event.get("version") or 0) < (previous.get("version") or 0):
+                event = previous  # an older event arriving late does not replace a newer one
+            event["since"] = min(previous["since"] or 0, message.get("version") or 0)
+        self.pending[key] = event  # re-inserted: the frame lists objects in the order they last changed
+        self.window_count += 1
+        self.wake.set()
 
+    def _note_seq(self, group: str | None, seq: int | None) -> None:
+        if not group or not seq:
+            return  # 0: the sender could not number it
+        loop_time = asyncio.get_running_loop().time()
+        top = self.top.get(group, 0)
+        if seq > top:
+            if seq - top - 1 > MAX_MISSING:
+                self.gap = True
+            else:
+                for missing in range(top + 1, seq):
+                    self.missing[(group, missing)] = loop_time
+            self.top[group] = seq
+        elif seq < top - MAX_MISSING:
+            # The counter restarted (Redis flushed): start again from here, after a resync.
+            self.top[group] = seq
+            self.gap = True
+        else:
+            self.missing.pop((group, seq), None)  # a late one: no gap after all
 
-def _grid_param(scope: dict[str, Any]) -> int | None:
-    query = scope.get("query_string", b"").decode()
-    for pair in query.split("&"):
-        key, _, value = pair.partition("=")
-        if key == "grid" and value.isdigit():
-            return int(value)
-    return None
+    def _take_gap(self) -> bool:
+        now = asyncio.get_running_loop().time()
+        oldest = next(iter(self.missing.values()), None)
+        if self.gap or (oldest is not None and oldest <= now - GAP_GRACE):
+            self.gap = False
+            self.missing.clear()
+            return True
+        return False
+
+    async def _pump(self) -> None:
+        """Send at most one frame per FRAME_INTERVAL, carrying everything gathered meanwhile."""
+        while True:
+            timeout = GAP_GRACE if self.missing else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout)
+            self.wake.clear()
+            resync = self._take_gap()
+            if self.pending or resync:
+                events, self.pending = list(self.pending.values()), {}
+                received, self.window_count = self.window_count, 0
+                try:
+                    await self.send_json(
+                        {"type": "events", "events": events, "received": received, "resync": resync}
+                    )
+                except Exception:
+                    logger.warning("screen frame not sent; the socket is closing", exc_info=True)
+                    return
+                await asyncio.sleep(FRAME_INTERVAL)

@@ -7,11 +7,15 @@ snapshot (`/api/v1/screen/snapshot`).
 """
 
 import logging
+import threading
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,14 +41,60 @@ def event_groups(*, grid_id: int | None = None, user_ids: Iterable[int] = ()) ->
     return groups
 
 
+# Per-group sequence numbers: a receiver that sees one missing knows the layer dropped a message
+# (channel layers may drop) and reloads the snapshot. Redis when there is one (several processes
+# send), else a counter in this process (standalone: one process).
+SEQ_KEY = "realtime:seq:"
+_local_seq: Counter[str] = Counter()
+_local_lock = threading.Lock()
+_redis: redis.Redis | None = None
+
+
+def _seq_client() -> redis.Redis | None:
+    global _redis
+    if not settings.REDIS_URL:
+        return None
+    if _redis is None:
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis
+
+
+def next_seqs(groups: list[str]) -> list[int]:
+    client = _seq_client()
+    if client is None:
+        with _local_lock:
+            _local_seq.update(groups)
+            return [_local_seq[group] for group in groups]
+    pipe = client.pipeline(transaction=False)
+    for group in groups:
+        pipe.incr(SEQ_KEY + group)
+    return [int(value) for value in pipe.execute()]
+
+
+def current_seqs(groups: list[str]) -> dict[str, int]:
+    """The last sequence number sent to each group (0 when none yet)."""
+    client = _seq_client()
+    if client is None:
+        with _local_lock:
+            return {group: _local_seq[group] for group in groups}
+    values = client.mget([SEQ_KEY + group for group in groups]) if groups else []
+    return {group: int(value or 0) for group, value in zip(groups, values, strict=True)}
+
+
 def send_now(groups: Iterable[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    groups = list(groups)
+    try:
+        seqs = next_seqs(groups)
+    except Exception:
+        logger.exception("realtime sequence numbers unavailable")
+        seqs = [0] * len(groups)  # 0: receivers cannot check this one for gaps
     send = async_to_sync(layer.group_send)
-    for group in groups:
+    for group, seq in zip(groups, seqs, strict=True):
         try:
-            send(group, message)
+            send(group, {**message, "group": group, "seq": seq})
         except Exception:
             # A lost frame is recovered by the client's resync; a failed send must not fail the caller.
             logger.exception("realtime send to %s failed", group)

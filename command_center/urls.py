@@ -1,15 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from command_center import views
+from command_center.api.screen import ScreenSnapshotView
 from command_center.api.views import ObtainTokenView
 from command_center.forms import LockoutAuthenticationForm
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("screen/snapshot", ScreenSnapshotView.as_view(), name="screen-snapshot"),
     path("", include("grids.api.urls")),
     path("", include("devices.api.urls")),
     path("", include("cases.api.urls")),

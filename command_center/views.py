@@ -3,26 +3,38 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from grids.models import Street
+from command_center.screen import BadScreenRequest, grid_param, screen_labels, screen_scope
+from grids.models import Grid, Street
 
 
 @login_required
 def screen(request: HttpRequest) -> HttpResponse:
+    """The wall screen (一屏统览); `?grid=<id>` shows one grid. The page loads its data from the snapshot."""
+    try:
+        grid_id = grid_param(request.META.get("QUERY_STRING", ""))
+    except BadScreenRequest as exc:
+        return HttpResponseBadRequest(str(exc))
+    scope = screen_scope(request.user, grid_id)  # type: ignore[arg-type]  # PermissionDenied: 403
+    grid = Grid.objects.select_related("community").filter(pk=grid_id).first() if grid_id else None
     street = Street.objects.select_related("district").first()
-    grid = request.GET.get("grid", "")
+    config = {
+        "grid": scope.grid_id,
+        "snapshot_url": reverse("screen-snapshot"),
+        "socket_path": "/ws/screen/",
+        "tiles_url": settings.MAP_TILES_URL,
+        "tiles_crs": settings.MAP_TILES_CRS,
+        "center": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
+        "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
+    }
     return render(
         request,
         "screen/screen.html",
-        {
-            "street": street,
-            "grid_param": grid if grid.isdigit() else "",
-            "map_tiles_url": settings.MAP_TILES_URL,
-            "map_tiles_crs": settings.MAP_TILES_CRS,
-        },
+        {"street": street, "grid": grid, "config": config, "labels": screen_labels()},
     )
 
 

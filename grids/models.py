@@ -184,3 +184,40 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_duty_display()} {self.user} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolPosition(models.Model):
+    """Where a grid worker's phone was at a moment of their patrol (巡查轨迹).
+
+    Phones buffer positions while offline and upload them later, possibly twice: (user, recorded_at)
+    is unique so a retried upload does not duplicate the track.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patrol_positions"
+    )
+    # The grid the point lies in, found when it is recorded; None outside every grid.
+    grid = models.ForeignKey(
+        Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="patrol_positions"
+    )
+    lat = models.FloatField(_("latitude"))
+    lng = models.FloatField(_("longitude"))
+    accuracy = models.FloatField(_("accuracy (m)"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "recorded_at"], name="patrol_position_unique_time"),
+            models.CheckConstraint(
+                condition=models.Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180),
+                name="patrol_position_wgs84",
+            ),
+        ]
+        indexes = [models.Index(fields=["recorded_at"])]
+        verbose_name = _("patrol position")
+        verbose_name_plural = _("patrol positions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.recorded_at:%Y-%m-%d %H:%M:%S}"

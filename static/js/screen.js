@@ -1,127 +1,903 @@
-/* Wall screen: grids on the map, live events over the socket, resync on reconnect. */
+/* The wall screen (一屏统览).
+ *
+ * State comes from the snapshot (GET /api/v1/screen/snapshot) and is kept current by the socket
+ * (ws/screen/). The server sends at most 10 frames a second, each carrying many events; the page
+ * queues them and applies them once per animation frame. Every event carries its object's id and
+ * version: stale ones are skipped, and a missing version, a server-reported gap or a reconnect
+ * reloads the snapshot, so the page always converges to the database.
+ */
 (function () {
   "use strict";
+
+  const config = JSON.parse(document.getElementById("screen-config").textContent);
   const labels = JSON.parse(document.getElementById("screen-labels").textContent);
-  const gridParam = JSON.parse(document.getElementById("grid-param").textContent);
-  const tilesUrl = JSON.parse(document.getElementById("tiles-url").textContent);
+  const CLOSED_CASE = new Set(["closed", "rejected", "merged"]);
+  const CLEARED_ALARM = new Set(["cleared", "closed", "resolved", "acknowledged_cleared"]);
+  const FEED_EVENTS = new Set([
+    "alarm.raised", "alarm.cleared", "case.created", "case.filed", "case.dispatched", "case.handled",
+    "case.verified", "case.closed", "case.overdue", "case.escalated", "case.reopened", "case.rejected",
+  ]);
+  const FEED_MAX = 40;
+  const REFRESH_FIGURES_MS = 15000; // KPIs, charts and workers between events
+  const REFRESH_STATIC_MS = 5 * 60000; // sensor points and tracks
+  const RESYNC_MIN_GAP_MS = 2000; // at most one snapshot reload per 2 s however often gaps appear
 
-  const map = L.map("map", { zoomControl: false, attributionControl: false, preferCanvas: true });
-  map.setView([31.27, 121.48], 15);
-  if (tilesUrl) {
-    // With no tile server reachable the polygons still show on the plain background.
-    L.tileLayer(tilesUrl, { maxZoom: 19, className: "tiles" }).addTo(map);
+  // What the page knows; tests read it through window.DCC.
+  const state = {
+    grids: new Map(), alarms: new Map(), cases: new Map(), workers: new Map(), gone: new Map(),
+    kpis: {}, charts: {}, alarmsToday: 0, version: null, seqs: {}, alarmsTotal: 0, casesTotal: 0,
+  };
+  const stats = {
+    frames: 0, events: 0, applied: 0, stale: 0, resyncs: 0, snapshots: 0, beeps: 0, flashes: 0,
+    lastResyncReason: "", connected: false, snapshotLoadedAt: 0,
+  };
+  window.DCC = { state: state, stats: stats, config: config };
+
+  /* ---- Coordinates: our data is WGS84; Chinese tile providers draw GCJ-02 (火星坐标). ---- */
+  const GCJ_A = 6378245.0;
+  const GCJ_EE = 0.00669342162296594323;
+  function outsideChina(lat, lng) {
+    return lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271;
   }
-  const gridLayer = L.featureGroup().addTo(map);
-  const eventLayer = L.layerGroup().addTo(map);
+  function shiftLat(x, y) {
+    let r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3;
+    r += ((20 * Math.sin(y * Math.PI) + 40 * Math.sin((y / 3) * Math.PI)) * 2) / 3;
+    r += ((160 * Math.sin((y / 12) * Math.PI) + 320 * Math.sin((y * Math.PI) / 30)) * 2) / 3;
+    return r;
+  }
+  function shiftLng(x, y) {
+    let r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3;
+    r += ((20 * Math.sin(x * Math.PI) + 40 * Math.sin((x / 3) * Math.PI)) * 2) / 3;
+    r += ((150 * Math.sin((x / 12) * Math.PI) + 300 * Math.sin((x / 30) * Math.PI)) * 2) / 3;
+    return r;
+  }
+  function wgs84ToGcj02(lat, lng) {
+    if (outsideChina(lat, lng)) return [lat, lng];
+    const radLat = (lat / 180) * Math.PI;
+    let magic = Math.sin(radLat);
+    magic = 1 - GCJ_EE * magic * magic;
+    const sqrtMagic = Math.sqrt(magic);
+    const dLat = (shiftLat(lng - 105, lat - 35) * 180) / (((GCJ_A * (1 - GCJ_EE)) / (magic * sqrtMagic)) * Math.PI);
+    const dLng = (shiftLng(lng - 105, lat - 35) * 180) / ((GCJ_A / sqrtMagic) * Math.cos(radLat) * Math.PI);
+    return [lat + dLat, lng + dLng];
+  }
+  const gcj = String(config.tiles_crs || "").toLowerCase() === "gcj02";
+  function toMap(lat, lng) {
+    return gcj ? wgs84ToGcj02(lat, lng) : [lat, lng];
+  }
+  function ringToMap(ring) {
+    return ring.map(function (pair) {
+      const p = toMap(pair[1], pair[0]);
+      return [p[1], p[0]];
+    });
+  }
+  function geometryToMap(geometry) {
+    if (!gcj || !geometry || geometry.type !== "Polygon") return geometry;
+    return { type: "Polygon", coordinates: geometry.coordinates.map(ringToMap) };
+  }
+  window.DCC.wgs84ToGcj02 = wgs84ToGcj02;
+  window.DCC.toMap = toMap;
 
-  const palette = ["#2f80ed", "#27ae60", "#9b51e0", "#f2994a", "#00b8d9", "#eb5757"];
+  /* ---- Small helpers ---- */
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function escapeHtml(value) {
+    return String(value === undefined || value === null ? "" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function details(title, rows, extra) {
+    let html = "<h3>" + escapeHtml(title) + "</h3><dl>";
+    rows.forEach(function (row) {
+      if (row[1] === undefined || row[1] === null || row[1] === "") return;
+      html += "<dt>" + escapeHtml(row[0]) + "</dt><dd>" + escapeHtml(row[1]) + "</dd>";
+    });
+    return html + "</dl>" + (extra || "");
+  }
+  function clockTime(iso) {
+    const date = iso ? new Date(iso) : new Date();
+    return date.toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
+  }
+  function dateTime(iso) {
+    if (!iso) return "";
+    return new Date(iso).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
+  }
+  function isToday(iso) {
+    const day = function (d) {
+      return d.toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai" });
+    };
+    return iso ? day(new Date(iso)) === day(new Date()) : true;
+  }
+  function formatNumber(value) {
+    return value === null || value === undefined ? "–" : Number(value).toLocaleString("zh-CN");
+  }
+  function formatRate(value) {
+    return value === null || value === undefined ? "–" : (value * 100).toFixed(1) + "%";
+  }
+  function formatDuration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    if (seconds < 3600) return Math.round(seconds / 60) + "<small>" + escapeHtml(labels.minutes) + "</small>";
+    return (seconds / 3600).toFixed(1) + "<small>" + escapeHtml(labels.hours) + "</small>";
+  }
+  function remPx() {
+    return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  }
 
-  async function getAll(url) {
-    const rows = [];
-    let next = url;
-    while (next) {
-      const response = await fetch(next, { credentials: "same-origin", headers: { Accept: "application/json" } });
-      if (!response.ok) throw new Error(url + " " + response.status);
-      const page = await response.json();
-      rows.push(...(page.results || page));
-      next = page.next || null;
+  /* ---- Sound: a Web Audio beep, no file to download. Browsers allow it after one click. ---- */
+  let audio = null;
+  const soundButton = document.getElementById("sound");
+  function audioContext() {
+    if (!audio) {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return null;
+      audio = new Ctx();
     }
-    return rows;
+    return audio;
+  }
+  function beep() {
+    stats.beeps += 1;
+    const ctx = audioContext();
+    if (!ctx) return;
+    if (ctx.state === "suspended") {
+      soundButton.hidden = false;
+      return;
+    }
+    const start = ctx.currentTime;
+    [0, 0.28].forEach(function (offset) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = "square";
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, start + offset);
+      gain.gain.exponentialRampToValueAtTime(0.25, start + offset + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.22);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(start + offset);
+      osc.stop(start + offset + 0.24);
+    });
+  }
+  soundButton.addEventListener("click", function () {
+    const ctx = audioContext();
+    if (ctx) ctx.resume().then(function () { soundButton.hidden = true; });
+  });
+  document.addEventListener("click", function () {
+    if (audio && audio.state === "suspended") audio.resume().then(function () { soundButton.hidden = true; });
+  });
+
+  /* ---- Map ---- */
+  const map = L.map("map", {
+    zoomControl: false, attributionControl: Boolean(config.tiles_url), preferCanvas: true,
+    zoomSnap: 0.25, worldCopyJump: false,
+  });
+  const canvas = L.canvas({ padding: 0.3 });
+  map.setView(toMap(config.center[0], config.center[1]), config.zoom);
+  if (config.tiles_url) {
+    // With no tile server reachable the grids still show on the map's plain background.
+    L.tileLayer(config.tiles_url, {
+      maxZoom: 19, className: "tiles", attribution: "© OpenStreetMap", subdomains: "abc",
+      errorTileUrl: "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==",
+    }).addTo(map);
+  }
+  map.createPane("grids").style.zIndex = 350;
+  map.createPane("tracks").style.zIndex = 380;
+  const gridLayer = L.layerGroup().addTo(map);
+  const compoundLayer = L.layerGroup().addTo(map);
+  const trackLayer = L.layerGroup().addTo(map);
+  const workerLayer = L.layerGroup().addTo(map);
+  const pointCluster = L.markerClusterGroup({
+    chunkedLoading: true, chunkInterval: 120, chunkDelay: 30, maxClusterRadius: 60, showCoverageOnHover: false,
+    spiderfyOnMaxZoom: false, disableClusteringAtZoom: 19, removeOutsideVisibleBounds: true,
+    iconCreateFunction: function (cluster) {
+      const n = cluster.getChildCount();
+      const size = Math.round(remPx() * (n < 100 ? 1.6 : n < 1000 ? 2 : 2.4));
+      return L.divIcon({ html: String(n), className: "point-cluster", iconSize: [size, size] });
+    },
+  }).addTo(map);
+  const caseCluster = L.markerClusterGroup({
+    chunkedLoading: true, maxClusterRadius: 45, showCoverageOnHover: false, disableClusteringAtZoom: 18,
+    iconCreateFunction: function (cluster) {
+      const size = Math.round(remPx() * 1.8);
+      return L.divIcon({ html: String(cluster.getChildCount()), className: "case-cluster", iconSize: [size, size] });
+    },
+  }).addTo(map);
+  const alarmCluster = L.markerClusterGroup({
+    chunkedLoading: true, maxClusterRadius: 45, showCoverageOnHover: false, disableClusteringAtZoom: 18,
+    iconCreateFunction: function (cluster) {
+      const size = Math.round(remPx() * 2.2);
+      return L.divIcon({ html: String(cluster.getChildCount()), className: "alarm-cluster", iconSize: [size, size] });
+    },
+  }).addTo(map);
+  const markers = { alarm: new Map(), case: new Map(), worker: new Map() };
+  const gridShapes = new Map();
+  const gridStyle = {
+    normal: { color: "#2fb7a0", fillColor: "#2fb7a0", fillOpacity: 0.1 },
+    open: { color: "#3d8bff", fillColor: "#3d8bff", fillOpacity: 0.2 },
+    overdue: { color: "#ffb020", fillColor: "#ffb020", fillOpacity: 0.26 },
+    emergency: { color: "#ff2e4d", fillColor: "#ff2e4d", fillOpacity: 0.34 },
+  };
+  let fitted = false;
+
+  function gridPopup(grid) {
+    const link = config.grid
+      ? ""
+      : '<p><a href="?grid=' + encodeURIComponent(grid.id) + '">' + escapeHtml(labels.only_this_grid) + "</a></p>";
+    return details(grid.name, [
+      [labels.community, grid.community],
+      [labels.state, labels.states[grid.state] || grid.state],
+      [labels.open_cases, grid.open_cases],
+      [labels.overdue, grid.overdue],
+      [labels.alarms, grid.alarms],
+      [labels.workers, (grid.workers || []).join("、") || labels.none],
+    ], link);
   }
 
-  async function loadGeography() {
-    const [grids, compounds] = await Promise.all([
-      getAll("/api/v1/grids/?page_size=1000"),
-      getAll("/api/v1/compounds/?page_size=1000" + (gridParam ? "&grid=" + gridParam : "")),
-    ]);
-    const shown = gridParam ? grids.filter((g) => String(g.id) === String(gridParam)) : grids;
-    const communities = new Map();
+  function drawGrids(grids, compounds) {
     gridLayer.clearLayers();
-    const list = document.getElementById("grid-list");
-    list.textContent = "";
-    shown.forEach((grid) => {
-      if (!communities.has(grid.community)) communities.set(grid.community, communities.size);
-      const color = palette[communities.get(grid.community) % palette.length];
-      L.geoJSON(grid.boundary, {
-        style: { color: color, weight: 2, fillColor: color, fillOpacity: 0.18 },
-      })
-        .bindTooltip(grid.name + "<br>" + grid.community_name)
-        .addTo(gridLayer);
-      const item = document.createElement("li");
-      item.innerHTML = '<span class="swatch"></span><span class="name"></span><span class="code"></span>';
-      item.querySelector(".swatch").style.background = color;
-      item.querySelector(".name").textContent = grid.name;
-      item.querySelector(".code").textContent = grid.community_name;
-      list.appendChild(item);
+    compoundLayer.clearLayers();
+    gridShapes.clear();
+    state.grids.clear();
+    grids.forEach(function (grid) {
+      state.grids.set(grid.id, grid);
+      const shape = L.geoJSON(geometryToMap(grid.boundary), {
+        pane: "grids", style: Object.assign({ weight: 2, opacity: 0.9 }, gridStyle[grid.state] || gridStyle.normal),
+      });
+      shape.bindPopup(function () { return gridPopup(state.grids.get(grid.id)); });
+      shape.bindTooltip(grid.name, { permanent: true, direction: "center", className: "grid-label" });
+      shape.addTo(gridLayer);
+      gridShapes.set(grid.id, shape);
     });
-    compounds.forEach((compound) => {
-      L.geoJSON(compound.boundary, {
-        style: { color: "#cfd8e3", weight: 1, fillOpacity: 0.05, dashArray: "2 3" },
-      })
-        .bindTooltip(compound.name)
-        .addTo(gridLayer);
+    (compounds || []).forEach(function (compound) {
+      L.geoJSON(geometryToMap(compound.boundary), {
+        pane: "grids", interactive: false,
+        style: { color: "#9fb7d6", weight: 1, opacity: 0.45, fillOpacity: 0.03, dashArray: "3 4" },
+      }).addTo(compoundLayer);
     });
-    if (gridLayer.getLayers().length) map.fitBounds(gridLayer.getBounds(), { padding: [20, 20] });
-    document.getElementById("kpi-communities").textContent = communities.size;
-    document.getElementById("kpi-grids").textContent = shown.length;
-    document.getElementById("kpi-compounds").textContent = compounds.length;
+    if (!fitted && gridLayer.getLayers().length) {
+      const bounds = L.featureGroup(gridLayer.getLayers()).getBounds();
+      if (bounds.isValid()) {
+        map.fitBounds(bounds, { padding: [20, 20] });
+        fitted = true;
+      }
+    }
   }
 
-  let events = 0;
-  function showEvent(message) {
-    events += 1;
-    document.getElementById("kpi-events").textContent = events;
-    const feed = document.getElementById("feed");
+  // A grid's state follows the cases and alarms the page holds (recomputed once per animation frame).
+  const dirtyGrids = new Set();
+  function restyleGrids() {
+    if (!dirtyGrids.size) return;
+    const tally = new Map();
+    dirtyGrids.forEach(function (id) { tally.set(id, { open: 0, overdue: 0, alarms: 0, emergency: false }); });
+    state.cases.forEach(function (c) {
+      const t = tally.get(c.grid);
+      if (!t) return;
+      t.open += 1;
+      if (caseOverdue(c)) t.overdue += 1;
+      if (c.emergency) t.emergency = true;
+    });
+    state.alarms.forEach(function (a) {
+      const t = tally.get(a.grid);
+      if (!t) return;
+      t.alarms += 1;
+      if (a.severity === "critical") t.emergency = true;
+    });
+    tally.forEach(function (t, id) {
+      const grid = state.grids.get(id);
+      const shape = gridShapes.get(id);
+      if (!grid || !shape) return;
+      grid.open_cases = t.open;
+      grid.overdue = t.overdue;
+      grid.alarms = t.alarms;
+      grid.state = t.emergency ? "emergency" : t.overdue ? "overdue" : t.open ? "open" : "normal";
+      shape.setStyle(gridStyle[grid.state]);
+    });
+    dirtyGrids.clear();
+  }
+  function markGrid(id) {
+    if (id !== null && id !== undefined) dirtyGrids.add(id);
+  }
+
+  /* ---- Alarms, cases, workers on the map ---- */
+  function alarmIcon(alarm) {
+    const size = Math.round(remPx() * 1.9);
+    return L.divIcon({
+      className: "alarm-icon sev-" + (alarm.severity || "major"),
+      html: '<span class="ring"></span><span class="core"></span>',
+      iconSize: [size, size],
+    });
+  }
+  function alarmPopup(alarm) {
+    return details(alarm.title || labels.events["alarm.raised"], [
+      [labels.scene, alarm.scene_name || alarm.scene],
+      [labels.place, alarm.place],
+      [labels.sensor, alarm.sensor_point],
+      [labels.severity_label, labels.severity[alarm.severity] || alarm.severity],
+      [labels.count, alarm.count],
+      [labels.raised_at, dateTime(alarm.raised_at)],
+    ]);
+  }
+  function caseOverdue(c) {
+    return Boolean(c.overdue) || (c.deadline ? new Date(c.deadline).getTime() < Date.now() : false);
+  }
+  function caseIcon(c) {
+    const size = Math.round(remPx() * 1.3);
+    const kind = c.emergency ? " emergency" : caseOverdue(c) ? " overdue" : "";
+    return L.divIcon({ className: "case-icon" + kind, html: "案", iconSize: [size, size] });
+  }
+  function casePopup(c) {
+    return details(c.title || labels.category, [
+      [labels.category, c.category_name || c.category],
+      [labels.status, c.status_label || c.status],
+      [labels.place, c.place],
+      [labels.severity_label, labels.severity[c.severity] || c.severity],
+      [labels.deadline, dateTime(c.deadline)],
+    ]);
+  }
+  function workerIcon() {
+    const size = Math.round(remPx() * 0.9);
+    return L.divIcon({ className: "worker-icon", iconSize: [size, size] });
+  }
+  function workerPopup(w) {
+    return details(w.name, [[labels.grid, w.place], [labels.last_seen, dateTime(w.recorded_at)]]);
+  }
+
+  function placeMarker(kind, row) {
+    if (typeof row.lat !== "number" || typeof row.lng !== "number") return;
+    const existing = markers[kind].get(row.id);
+    const layer = kind === "alarm" ? alarmCluster : kind === "case" ? caseCluster : workerLayer;
+    const icon = kind === "alarm" ? alarmIcon(row) : kind === "case" ? caseIcon(row) : workerIcon();
+    const at = toMap(row.lat, row.lng);
+    if (existing) {
+      // Moving or restyling a clustered marker: take it out and put it back so clusters recount.
+      if (kind !== "worker") layer.removeLayer(existing);
+      existing.setLatLng(at);
+      existing.setIcon(icon);
+      if (kind !== "worker") layer.addLayer(existing);
+      return;
+    }
+    const marker = L.marker(at, { icon: icon, keyboard: false });
+    marker.bindPopup(function () {
+      const current = (kind === "alarm" ? state.alarms : kind === "case" ? state.cases : state.workers).get(row.id);
+      const shown = current || row;
+      return kind === "alarm" ? alarmPopup(shown) : kind === "case" ? casePopup(shown) : workerPopup(shown);
+    });
+    markers[kind].set(row.id, marker);
+    layer.addLayer(marker);
+  }
+  function removeMarker(kind, id) {
+    const marker = markers[kind].get(id);
+    if (!marker) return;
+    (kind === "alarm" ? alarmCluster : caseCluster).removeLayer(marker);
+    markers[kind].delete(id);
+  }
+  function drawMarkers(kind, rows) {
+    const store = kind === "alarm" ? state.alarms : state.cases;
+    const cluster = kind === "alarm" ? alarmCluster : caseCluster;
+    cluster.clearLayers();
+    markers[kind].clear();
+    store.clear();
+    const batch = [];
+    rows.forEach(function (row) {
+      store.set(row.id, row);
+      if (typeof row.lat !== "number" || typeof row.lng !== "number") return;
+      const marker = L.marker(toMap(row.lat, row.lng), {
+        icon: kind === "alarm" ? alarmIcon(row) : caseIcon(row), keyboard: false,
+      });
+      marker.bindPopup(function () {
+        const current = store.get(row.id) || row;
+        return kind === "alarm" ? alarmPopup(current) : casePopup(current);
+      });
+      markers[kind].set(row.id, marker);
+      batch.push(marker);
+    });
+    cluster.addLayers(batch);
+  }
+  function drawWorkers(rows) {
+    workerLayer.clearLayers();
+    markers.worker.clear();
+    state.workers.clear();
+    rows.forEach(function (row) {
+      state.workers.set(row.id, row);
+      placeMarker("worker", row);
+    });
+  }
+  const trackLines = new Map();
+  function drawTracks(tracks) {
+    trackLayer.clearLayers();
+    trackLines.clear();
+    tracks.forEach(function (track) {
+      const line = L.polyline(track.line.map(function (p) { return toMap(p[0], p[1]); }), {
+        pane: "tracks", renderer: canvas, color: "#5ef0ff", weight: 2, opacity: 0.55, interactive: false,
+      });
+      line.addTo(trackLayer);
+      trackLines.set(track.id, line);
+    });
+  }
+  function drawPoints(scenes, points) {
+    pointCluster.clearLayers();
+    const batch = new Array(points.length);
+    for (let i = 0; i < points.length; i += 1) {
+      const p = points[i];
+      const online = p[5] === 1;
+      const marker = L.circleMarker(toMap(p[2], p[3]), {
+        renderer: canvas, radius: 4, weight: 1, color: online ? "#2a9df4" : "#8b96a8",
+        fillColor: online ? "#2a9df4" : "#5b6472", fillOpacity: 0.75,
+      });
+      marker.pointRow = p;
+      batch[i] = marker;
+    }
+    pointCluster.addLayers(batch);
+    state.scenes = scenes;
+    state.pointsShown = points.length;
+  }
+  pointCluster.on("click", function (e) {
+    const p = e.layer.pointRow;
+    if (!p) return;
+    const scene = (state.scenes || [])[p[4]];
+    L.popup()
+      .setLatLng(e.latlng)
+      .setContent(details(p[1], [[labels.scene, scene ? scene.name : ""], [labels.status, p[5] ? labels.online : labels.offline]]))
+      .openOn(map);
+  });
+
+  /* ---- Figures: KPI tiles and ECharts ---- */
+  function setKpi(name, html, bump) {
+    const node = document.getElementById("kpi-" + name);
+    if (!node) return;
+    if (node.innerHTML !== html) {
+      node.innerHTML = html;
+      if (bump) {
+        node.classList.remove("bump");
+        void node.offsetWidth; // restart the animation
+        node.classList.add("bump");
+      }
+    }
+  }
+  function renderLiveKpis(bump) {
+    let overdue = 0;
+    state.cases.forEach(function (c) { if (caseOverdue(c)) overdue += 1; });
+    const alarmsExtra = Math.max(0, state.alarmsTotal - state.alarms.size);
+    setKpi("active_alarms", formatNumber(state.alarms.size + alarmsExtra), bump);
+    const casesExtra = Math.max(0, state.casesTotal - state.cases.size);
+    setKpi("open_cases", formatNumber(state.cases.size + casesExtra), bump);
+    setKpi("overdue", formatNumber(overdue), bump);
+    setKpi("alarms_today", formatNumber(state.alarmsToday), bump);
+  }
+  function renderKpis(kpis) {
+    state.kpis = kpis;
+    state.alarmsToday = kpis.alarms_today || 0;
+    setKpi("avg_handling", formatDuration(kpis.avg_handling_seconds));
+    setKpi("on_time_rate", formatRate(kpis.on_time_rate));
+    setKpi("satisfaction", formatRate(kpis.satisfaction_rate));
+    setKpi("points_online", formatNumber(kpis.points_online));
+    setKpi("points_offline", formatNumber(kpis.points_offline));
+    setKpi("messages_per_second", formatNumber(kpis.messages_per_second));
+    renderLiveKpis(false);
+  }
+
+  const charts = {};
+  function chart(id) {
+    if (!window.echarts) return null;
+    if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), null, { renderer: "canvas" });
+    return charts[id];
+  }
+  const palette = ["#49b3ff", "#2fd487", "#ffb020", "#ff6b81", "#a78bfa", "#5ef0ff", "#ffd166", "#7bd389", "#f78c6b", "#9fb7d6"];
+  function axisStyle(size) {
+    return {
+      axisLabel: { color: "#8ea6c6", fontSize: size },
+      axisLine: { lineStyle: { color: "#1c3f6e" } },
+      splitLine: { lineStyle: { color: "rgba(28,63,110,.5)" } },
+    };
+  }
+  function renderCharts(data) {
+    state.charts = data;
+    const size = Math.round(remPx() * 0.8);
+    const textStyle = { color: "#c9d8ec", fontSize: size };
+    const source = chart("chart-source");
+    if (source) {
+      source.setOption({
+        color: palette, textStyle: textStyle, tooltip: { trigger: "item" },
+        legend: { orient: "vertical", right: 0, top: "middle", textStyle: textStyle, itemWidth: size, itemHeight: size },
+        series: [{
+          type: "pie", radius: ["45%", "75%"], center: ["35%", "52%"], label: { show: false },
+          itemStyle: { borderColor: "#0a1b33", borderWidth: 2 },
+          data: (data.cases_by_source || []).map(function (row) {
+            return { name: labels.sources[row.source] || row.source, value: row.count };
+          }),
+        }],
+      }, true);
+    }
+    const category = chart("chart-category");
+    if (category) {
+      const rows = (data.cases_by_category || []).slice().reverse();
+      category.setOption({
+        textStyle: textStyle, grid: { left: 8, right: 36, top: 4, bottom: 4, containLabel: true },
+        xAxis: Object.assign({ type: "value", minInterval: 1 }, axisStyle(size)),
+        yAxis: Object.assign({ type: "category", data: rows.map(function (r) { return r.name; }) }, axisStyle(size)),
+        series: [{
+          type: "bar", data: rows.map(function (r) { return r.count; }), barMaxWidth: size,
+          itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: "#1f5fbf" }, { offset: 1, color: "#49b3ff" }]) },
+          label: { show: true, position: "right", color: "#e8f0fb", fontSize: size },
+        }],
+      }, true);
+    }
+    const scene = chart("chart-scene");
+    if (scene) {
+      const rows = data.alarms_by_scene || [];
+      scene.setOption({
+        textStyle: textStyle, grid: { left: 8, right: 8, top: 20, bottom: 4, containLabel: true },
+        xAxis: Object.assign({ type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { color: "#8ea6c6", fontSize: size, interval: 0, rotate: rows.length > 5 ? 30 : 0 } }, { axisLine: { lineStyle: { color: "#1c3f6e" } } }),
+        yAxis: Object.assign({ type: "value", minInterval: 1 }, axisStyle(size)),
+        series: [{
+          type: "bar", data: rows.map(function (r) { return r.count; }), barMaxWidth: size * 1.5,
+          itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 0, 1, [{ offset: 0, color: "#ff6b81" }, { offset: 1, color: "#7a1f3d" }]) },
+          label: { show: true, position: "top", color: "#e8f0fb", fontSize: size },
+        }],
+      }, true);
+    }
+    const trend = chart("chart-trend");
+    if (trend && data.trend) {
+      const t = data.trend;
+      trend.setOption({
+        color: ["#ff6b81", "#49b3ff", "#2fd487"], textStyle: textStyle, tooltip: { trigger: "axis" },
+        legend: { top: 0, textStyle: textStyle, itemWidth: size * 1.4, itemHeight: size * 0.7 },
+        grid: { left: 8, right: 12, top: size * 2.4, bottom: 4, containLabel: true },
+        xAxis: Object.assign({ type: "category", boundaryGap: false, data: (t.days || []).map(function (d) { return d.slice(5); }) }, axisStyle(size)),
+        yAxis: Object.assign({ type: "value", minInterval: 1 }, axisStyle(size)),
+        series: [
+          { name: labels.alarms_today, type: "line", smooth: true, symbolSize: size * 0.5, data: t.alarms || [], areaStyle: { opacity: 0.12 } },
+          { name: labels.cases_today, type: "line", smooth: true, symbolSize: size * 0.5, data: t.cases || [], areaStyle: { opacity: 0.12 } },
+          { name: labels.closed_today, type: "line", smooth: true, symbolSize: size * 0.5, data: t.closed || [] },
+        ],
+      }, true);
+    }
+  }
+  let resizeTimer = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      Object.keys(charts).forEach(function (id) { charts[id].resize(); });
+      renderCharts(state.charts);
+      map.invalidateSize();
+    }, 150);
+  });
+
+  /* ---- Live feed ---- */
+  const feed = document.getElementById("feed");
+  function feedItem(event) {
+    const data = event.data || {};
+    const severity = data.severity || "";
+    const item = el("li", "sev-" + (severity || "info"));
+    item.dataset.kind = event.kind;
+    item.dataset.id = String(event.id);
+    item.appendChild(el("time", null, clockTime(event.at)));
+    item.appendChild(el("span", "what", labels.events[event.event] || event.event));
+    item.appendChild(el("span", "title", data.title || ""));
+    item.appendChild(el("span", "place", data.place || ""));
+    return item;
+  }
+  function isCritical(event, isNew) {
+    const data = event.data || {};
+    if (event.event === "case.escalated") return true;
+    if (event.kind === "alarm" && isNew && data.severity === "critical") return true;
+    if (event.kind === "case" && isNew && (data.emergency || data.severity === "critical")) return true;
+    return false;
+  }
+  function addToFeed(items) {
+    if (!items.length) return;
     const empty = feed.querySelector(".empty");
     if (empty) empty.remove();
-    const item = document.createElement("li");
-    const data = message.data || {};
-    item.className = "sev-" + (data.severity || "info");
-    const time = new Date(message.at || Date.now()).toLocaleTimeString("zh-CN", { hour12: false });
-    item.innerHTML = '<time></time><strong></strong><span></span>';
-    item.querySelector("time").textContent = time;
-    item.querySelector("strong").textContent = data.title || message.event;
-    item.querySelector("span").textContent = data.place || "";
-    feed.prepend(item);
-    while (feed.children.length > 50) feed.lastChild.remove();
-    if (typeof data.lat === "number" && typeof data.lng === "number") {
-      const marker = L.circleMarker([data.lat, data.lng], { radius: 8, color: "#ff4d4f", className: "pulse" });
-      marker.addTo(eventLayer);
-      setTimeout(() => eventLayer.removeLayer(marker), 60000);
-    }
+    const fragment = document.createDocumentFragment();
+    items.slice(-FEED_MAX).reverse().forEach(function (entry) {
+      const item = feedItem(entry.event);
+      if (entry.critical) {
+        item.classList.add("flash");
+        stats.flashes += 1;
+      }
+      fragment.appendChild(item);
+    });
+    feed.prepend(fragment);
+    while (feed.children.length > FEED_MAX) feed.lastChild.remove();
   }
 
+  /* ---- Applying events ---- */
+  function rowFromEvent(event, previous) {
+    const data = event.data || {};
+    const row = Object.assign({}, previous || {}, data, {
+      id: event.id, version: event.version, grid: event.grid === undefined ? (previous || {}).grid : event.grid,
+    });
+    if (event.kind === "alarm" && !row.raised_at) row.raised_at = event.at;
+    if (event.kind === "case") {
+      row.overdue = Boolean(data.overdue) || event.event === "case.overdue" || Boolean(previous && previous.overdue);
+      row.emergency = Boolean(data.emergency) || data.severity === "critical" || Boolean(previous && previous.emergency);
+    }
+    return row;
+  }
+  function skipAsSeen(event) {
+    // Already in the snapshot: numbered at or before the counter the snapshot was read at.
+    const seen = state.seqs[event.group];
+    return typeof event.seq === "number" && event.seq > 0 && typeof seen === "number" && event.seq <= seen;
+  }
+  // Returns {feed, critical} or null when nothing changed.
+  function applyEvent(event) {
+    stats.events += 1;
+    if (skipAsSeen(event)) {
+      stats.stale += 1;
+      return null;
+    }
+    const kind = event.kind;
+    if (kind === "worker") {
+      const w = Object.assign({}, state.workers.get(event.id) || {}, event.data || {}, { id: event.id, version: event.version });
+      const known = state.workers.get(event.id);
+      if (known && known.version >= event.version) return null;
+      w.name = w.name || w.title;
+      state.workers.set(event.id, w);
+      placeMarker("worker", w);
+      const line = trackLines.get(event.id);
+      if (line) line.addLatLng(toMap(w.lat, w.lng));
+      stats.applied += 1;
+      return null;
+    }
+    if (kind !== "alarm" && kind !== "case") return null;
+    const store = kind === "alarm" ? state.alarms : state.cases;
+    const known = store.get(event.id);
+    const knownVersion = known ? known.version : state.gone.get(kind + ":" + event.id);
+    if (knownVersion !== undefined && event.version <= knownVersion) {
+      stats.stale += 1;
+      return null;
+    }
+    if (knownVersion !== undefined && (event.since || event.version) > knownVersion + 1) {
+      requestResync("version gap on " + kind + " " + event.id);
+    }
+    const data = event.data || {};
+    const ended = kind === "alarm"
+      ? event.event === "alarm.cleared" || CLEARED_ALARM.has(data.status)
+      : CLOSED_CASE.has(data.status) || event.event === "case.closed" || event.event === "case.rejected" || event.event === "case.merged";
+    markGrid(event.grid);
+    if (known) markGrid(known.grid);
+    stats.applied += 1;
+    const isNew = !known && knownVersion === undefined;
+    if (ended) {
+      store.delete(event.id);
+      removeMarker(kind, event.id);
+      state.gone.set(kind + ":" + event.id, event.version);
+      if (state.gone.size > 50000) state.gone.delete(state.gone.keys().next().value);
+    } else {
+      const row = rowFromEvent(event, known);
+      store.set(event.id, row);
+      placeMarker(kind, row);
+      if (kind === "alarm" && isNew && (event.event === "alarm.raised" || event.version === 1) && isToday(event.at)) {
+        state.alarmsToday += 1;
+      }
+    }
+    if (!FEED_EVENTS.has(event.event) && !(isNew && kind === "alarm")) return null;
+    return { event: event, critical: isCritical(event, isNew) };
+  }
+
+  const queue = [];
+  let buffering = true; // until the first snapshot is in, events wait
+  let scheduled = false;
+  function schedule() {
+    if (!scheduled && !buffering) {
+      scheduled = true;
+      requestAnimationFrame(drain);
+    }
+  }
+  function drain() {
+    scheduled = false;
+    if (buffering || !queue.length) return;
+    const events = queue.splice(0, queue.length);
+    const feedItems = [];
+    let critical = false;
+    events.forEach(function (event) {
+      const result = applyEvent(event);
+      if (result) {
+        feedItems.push(result);
+        critical = critical || result.critical;
+      }
+    });
+    addToFeed(feedItems);
+    restyleGrids();
+    renderLiveKpis(true);
+    updateCounts();
+    if (critical) {
+      beep();
+      const screen = document.querySelector(".screen");
+      screen.classList.remove("flash-edge");
+      void screen.offsetWidth;
+      screen.classList.add("flash-edge");
+    }
+    scheduleFigures();
+  }
+  function updateCounts() {
+    const node = document.getElementById("map-counts");
+    const parts = [];
+    if (state.alarmsTotal > state.alarms.size) {
+      parts.push(labels.alarms + " " + labels.shown_of.replace("%(shown)s", state.alarms.size).replace("%(total)s", state.alarmsTotal));
+    }
+    node.textContent = parts.join(" · ");
+  }
+
+  /* ---- Snapshot ---- */
+  let loading = null;
+  let resyncWanted = false;
+  let lastSnapshotAt = 0;
+  let lastStaticAt = 0;
   const status = document.getElementById("connection");
+
+  function snapshotUrl(sections) {
+    const params = new URLSearchParams();
+    if (config.grid) params.set("grid", config.grid);
+    if (sections) params.set("sections", sections.join(","));
+    const query = params.toString();
+    return config.snapshot_url + (query ? "?" + query : "");
+  }
+  async function fetchJson(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.status === 401 || response.status === 403) {
+      window.location.reload(); // logged out meanwhile: the login page
+      throw new Error("not logged in");
+    }
+    if (!response.ok) throw new Error(url + " answered " + response.status);
+    return response.json();
+  }
+  function applySnapshot(snap) {
+    state.version = snap.version;
+    state.seqs = snap.seqs || {};
+    state.gone.clear();
+    if (snap.grids) drawGrids(snap.grids, snap.compounds);
+    if (snap.alarms) {
+      state.alarmsTotal = snap.alarms_total || snap.alarms.length;
+      drawMarkers("alarm", snap.alarms);
+    }
+    if (snap.cases) {
+      state.casesTotal = snap.cases_total || snap.cases.length;
+      drawMarkers("case", snap.cases);
+    }
+    if (snap.workers) drawWorkers(snap.workers);
+    if (snap.tracks) drawTracks(snap.tracks);
+    if (snap.points) drawPoints(snap.scenes || [], snap.points);
+    if (snap.kpis) renderKpis(snap.kpis);
+    if (snap.charts) renderCharts(snap.charts);
+    renderLiveKpis(false);
+    updateCounts();
+    stats.snapshots += 1;
+    stats.snapshotLoadedAt = Date.now();
+  }
+  // Everything the page draws from the database; events buffered meanwhile are applied after it.
+  function loadSnapshot(reason) {
+    if (loading) {
+      resyncWanted = true;
+      return loading;
+    }
+    buffering = true;
+    lastSnapshotAt = Date.now();
+    const withStatic = !lastStaticAt || Date.now() - lastStaticAt > REFRESH_STATIC_MS;
+    const sections = withStatic ? null : ["kpis", "charts", "grids", "alarms", "cases", "workers"];
+    if (reason) stats.lastResyncReason = reason;
+    loading = fetchJson(snapshotUrl(sections))
+      .then(function (snap) {
+        applySnapshot(snap);
+        if (withStatic) lastStaticAt = Date.now();
+      })
+      .catch(function (error) {
+        console.error("snapshot", error);
+        resyncWanted = true;
+      })
+      .finally(function () {
+        loading = null;
+        buffering = false;
+        schedule();
+        if (resyncWanted) {
+          resyncWanted = false;
+          setTimeout(function () { requestResync("again"); }, RESYNC_MIN_GAP_MS);
+        }
+      });
+    return loading;
+  }
+  let resyncTimer = 0;
+  function requestResync(reason) {
+    stats.resyncs += 1;
+    stats.lastResyncReason = reason;
+    if (loading) {
+      resyncWanted = true;
+      return;
+    }
+    const wait = Math.max(0, lastSnapshotAt + RESYNC_MIN_GAP_MS - Date.now());
+    clearTimeout(resyncTimer);
+    resyncTimer = setTimeout(function () { loadSnapshot(reason); }, wait);
+  }
+  window.DCC.resync = requestResync;
+
+  // Rates, charts and workers move without events of their own: refresh them now and then, and
+  // soon after a burst of events (at most every 5 s).
+  let figuresTimer = 0;
+  let figuresDue = 0;
+  function refreshFigures() {
+    figuresDue = 0;
+    if (loading || !stats.connected) return;
+    fetchJson(snapshotUrl(["kpis", "charts", "workers"]))
+      .then(function (snap) {
+        if (snap.kpis) renderKpis(snap.kpis);
+        if (snap.charts) renderCharts(snap.charts);
+        if (snap.workers) {
+          snap.workers.forEach(function (w) {
+            const known = state.workers.get(w.id);
+            if (!known || known.version < w.version) {
+              state.workers.set(w.id, w);
+              placeMarker("worker", w);
+            }
+          });
+        }
+      })
+      .catch(function (error) { console.error("figures", error); });
+  }
+  function scheduleFigures() {
+    if (figuresDue) return;
+    figuresDue = Date.now() + 5000;
+    clearTimeout(figuresTimer);
+    figuresTimer = setTimeout(refreshFigures, 5000);
+  }
+  setInterval(function () {
+    if (Date.now() - lastStaticAt > REFRESH_STATIC_MS) requestResync("refresh points and tracks");
+    else refreshFigures();
+  }, REFRESH_FIGURES_MS);
+
+  /* ---- Socket ---- */
   const banner = document.getElementById("offline-banner");
   let retry = 1000;
+  let socket = null;
+  let rateWindow = [];
+  function setConnection(up) {
+    stats.connected = up;
+    status.textContent = up ? labels.connected : labels.disconnected;
+    status.className = "conn " + (up ? "conn-up" : "conn-down");
+    banner.hidden = up;
+  }
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(scheme + "://" + location.host + "/ws/screen/" + (gridParam ? "?grid=" + gridParam : ""));
-    socket.onopen = function () {
-      retry = 1000;
-      status.textContent = labels.connected;
-      status.className = "conn conn-up";
-      banner.hidden = true;
-    };
-    socket.onmessage = function (frame) {
-      const message = JSON.parse(frame.data);
-      if (message.event === "hello") return;
-      showEvent(message);
+    const query = config.grid ? "?grid=" + encodeURIComponent(config.grid) : "";
+    socket = new WebSocket(scheme + "://" + location.host + config.socket_path + query);
+    socket.onmessage = function (message) {
+      const frame = JSON.parse(message.data);
+      stats.frames += 1;
+      if (frame.type === "hello") {
+        retry = 1000;
+        setConnection(true);
+        // Connected or reconnected: whatever happened meanwhile is in the database, not in the socket.
+        loadSnapshot("connected");
+        return;
+      }
+      if (frame.type !== "events") return;
+      const now = Date.now();
+      rateWindow.push([now, frame.received || frame.events.length]);
+      rateWindow = rateWindow.filter(function (entry) { return entry[0] > now - 5000; });
+      const perSecond = rateWindow.reduce(function (sum, entry) { return sum + entry[1]; }, 0) / 5;
+      document.getElementById("feed-rate").textContent = perSecond >= 0.2 ? perSecond.toFixed(1) + " " + labels.per_second : "";
+      for (let i = 0; i < frame.events.length; i += 1) queue.push(frame.events[i]);
+      if (frame.resync) requestResync("server saw a gap");
+      schedule();
     };
     socket.onclose = function () {
-      status.textContent = labels.disconnected;
-      status.className = "conn conn-down";
-      banner.hidden = false;
+      setConnection(false);
+      socket = null;
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 15000);
     };
+    socket.onerror = function () { /* onclose follows and reconnects */ };
   }
+  window.DCC.disconnect = function () { if (socket) socket.close(); };
 
   function tick() {
-    document.getElementById("clock").textContent = new Date().toLocaleString("zh-CN", { hour12: false });
+    document.getElementById("clock").textContent = new Date().toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
   }
   setInterval(tick, 1000);
   tick();
-  loadGeography().catch((error) => console.error(error));
+  status.textContent = labels.connecting;
   connect();
 })();
