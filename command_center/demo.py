@@ -479,19 +479,22 @@ class PlannedShift:
 
 
 def plan_roster(plan: DemoPlan, today: date) -> list[PlannedShift]:
-    """Day (08-20) and night (20-08) shifts in Asia/Shanghai from `today` for ROSTER_DAYS days:
-    an on-duty grid worker per grid, a duty chief and a dispatcher; people take turns."""
+    """Day (08-20) and night (20-08) shifts in Asia/Shanghai for today and the next days (ROSTER_DAYS),
+    from yesterday's night shift, which covers today until 08:00: an on-duty grid worker per grid, a
+    duty chief and a dispatcher. People take turns: day and night swap every day."""
     workers: dict[str, list[str]] = {}
     for user in plan.users:
         for code in user.grid_codes:
             workers.setdefault(code, []).append(user.username)
     shifts: list[PlannedShift] = []
-    for offset in range(ROSTER_DAYS):
+    for offset in range(-1, ROSTER_DAYS):
         day = today + timedelta(days=offset)
         for half, start in enumerate((DAY_SHIFT_START, NIGHT_SHIFT_START)):
+            if offset < 0 and start == DAY_SHIFT_START:
+                continue
             starts_at = datetime.combine(day, start, tzinfo=SHANGHAI)
             ends_at = starts_at + timedelta(hours=12)
-            turn = day.toordinal() * 2 + half  # the same person for the same shift, whenever seeded
+            turn = day.toordinal() + half  # the same person for the same shift, whenever seeded
             for grid in plan.grids:
                 beat = workers[grid.code]
                 shifts.append(

@@ -288,10 +288,14 @@ class SensorSimulator:
         """Schedule smoke alarms from up to `size` detectors, whole compounds at a time; returns how many.
         Call it once the simulator has started (start() does when `storm` is set)."""
         detectors = self._by_type.get("smoke", [])
-        by_compound: dict[int | None, list[SimPoint]] = {}
+        by_compound: dict[int, list[SimPoint]] = {}
+        groups: list[list[SimPoint]] = []
         for point in detectors:
-            by_compound.setdefault(point.compound_id, []).append(point)
-        groups = list(by_compound.values())
+            if point.compound_id is None:
+                groups.append([point])  # a shop on the street: on its own
+            else:
+                by_compound.setdefault(point.compound_id, []).append(point)
+        groups += by_compound.values()
         self.rng.shuffle(groups)
         chosen = [point for group in groups for point in group][:size]
         now = time.monotonic()
@@ -400,6 +404,8 @@ class SensorSimulator:
                 due = self._next_due(now)
                 if due is not None:
                     code, sensor_type, value, kind = due
+                    if kind == "clear":
+                        self._active.pop(code, None)
                     if kind == "clear" and value is None:
                         value = clear_value(sensor_type, self.rng, wall)
                     if kind == "clear" and value is None:
