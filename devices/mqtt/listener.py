@@ -1,0 +1,266 @@
+"""The MQTT ingest listener: receive, store in batches, PUBACK only what is committed.
+
+Rules (DESIGN.md): paho 2.x with CallbackAPIVersion.VERSION2; a fixed client id and a persistent
+session (MQTT 5 `clean_start=False` with a session expiry, MQTT 3.1.1 `clean_session=False`), so the
+broker keeps what arrives while the listener is down; `manual_ack=True` and the PUBACK of a message is
+sent only after the batch that holds it is committed, so a crash before the commit makes the broker
+redeliver it (and the inbox's unique key drops the copy that was committed but not acknowledged).
+MQTT 5 shared subscription `$share/<group>/sensors/+/data` lets several listeners split the load.
+
+Batches are bounded by size and by time (the first message of a batch waits at most `batch_wait`
+seconds). paho's network thread only appends to a list; a flusher thread stores and acknowledges.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    item: Any  # devices.services.Received
+    mid: int
+    qos: int
+    generation: int  # connection generation: acks of an older connection are never sent
+
+
+class IngestListener:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        username: str = "",
+        password: str = "",
+        client_id: str,
+        shared_subscription: bool,
+        topic: str = "sensors/+/data",
+        group: str = "ingest",
+        batch_size: int = 500,
+        batch_wait: float = 0.02,
+        persistent_session: bool = True,
+        manual_ack: bool = True,
+        protocol: MQTTProtocolVersion | None = None,
+        session_expiry: int = 7 * 24 * 3600,
+        receive_maximum: int = 1000,
+        keepalive: int = 30,
+        store: Callable[[Sequence[Any]], Any] | None = None,
+    ) -> None:
+        self.host, self.port = host, port
+        self.topic = f"$share/{group}/{topic}" if shared_subscription else topic
+        self.batch_size = batch_size
+        self.batch_wait = batch_wait
+        self.persistent_session = persistent_session
+        self.manual_ack = manual_ack
+        self.keepalive = keepalive
+        self.session_expiry = session_expiry
+        self.receive_maximum = receive_maximum
+        # MQTT 5 for shared subscriptions; the embedded amqtt broker speaks 3.1.1 only.
+        self.protocol = protocol or (
+            MQTTProtocolVersion.MQTTv5 if shared_subscription else MQTTProtocolVersion.MQTTv311
+        )
+        self._store = store
+        self._pending: list[_Pending] = []
+        self._first_at = 0.0
+        self._cond = threading.Condition()
+        self._ack_lock = threading.Lock()
+        self._generation = 0
+        self._stop = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_loop, name="mqtt-ingest-flusher", daemon=True)
+        self.connected = threading.Event()
+        self.stats = {
+            "received": 0,
+            "stored": 0,
+            "duplicates": 0,
+            "dead_letters": 0,
+            "batches": 0,
+            "acked": 0,
+        }
+
+        if persistent_session or manual_ack:
+            kwargs: dict[str, Any] = {"manual_ack": manual_ack}
+            if self.protocol != MQTTProtocolVersion.MQTTv5:
+                kwargs["clean_session"] = not persistent_session
+        else:
+            kwargs = {}  # paho's defaults, for the test that proves they lose messages
+        self.client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=self.protocol,
+            **kwargs,
+        )
+        if username:
+            self.client.username_pw_set(username, password or None)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    # lifecycle ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect and run in background threads (paho's network loop and the flusher)."""
+        connect_kwargs: dict[str, Any] = {}
+        if self.protocol == MQTTProtocolVersion.MQTTv5 and self.persistent_session:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = self.session_expiry
+            properties.ReceiveMaximum = self.receive_maximum
+            connect_kwargs = {"clean_start": False, "properties": properties}
+        self._flusher.start()
+        self.client.connect_async(self.host, self.port, keepalive=self.keepalive, **connect_kwargs)
+        self.client.loop_start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Store and acknowledge what has arrived, then disconnect (the session stays on the broker)."""
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        self._flusher.join(timeout)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def wait_connected(self, timeout: float = 10.0) -> bool:
+        return self.connected.wait(timeout)
+
+    # paho callbacks (network thread) -------------------------------------------------------------
+
+    def _on_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
+    ) -> None:
+        if reason_code.is_failure:
+            logger.error("MQTT connect to %s:%s refused: %s", self.host, self.port, reason_code)
+            return
+        with self._ack_lock:
+            self._generation += 1
+        client.subscribe(self.topic, qos=1)
+        logger.info(
+            "MQTT connected to %s:%s (session present: %s), subscribed to %s",
+            self.host,
+            self.port,
+            getattr(flags, "session_present", "?"),
+            self.topic,
+        )
+        self.connected.set()
+
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
+    ) -> None:
+        with self._ack_lock:
+            self._generation += 1  # packet ids of the old connection mean nothing on the next one
+        self.connected.clear()
+        if not self._stop.is_set():
+            logger.warning("MQTT disconnected (%s); paho reconnects", reason_code)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        from devices.services import Received
+
+        topic = message._topic.decode("utf-8", errors="replace")  # never raise in the network thread
+        pending = _Pending(
+            Received(topic, bytes(message.payload), timezone.now()),
+            message.mid,
+            message.qos,
+            self._generation,
+        )
+        with self._cond:
+            if not self._pending:
+                self._first_at = time.monotonic()
+            self._pending.append(pending)
+            self.stats["received"] += 1
+            if len(self._pending) >= self.batch_size:
+                self._cond.notify()
+
+    # flusher thread ------------------------------------------------------------------------------
+
+    def _next_batch(self) -> list[_Pending]:
+        with self._cond:
+            while not self._stop.is_set():
+                if self._pending:
+                    remaining = self._first_at + self.batch_wait - time.monotonic()
+                    if len(self._pending) >= self.batch_size or remaining <= 0:
+                        break
+                    self._cond.wait(remaining)
+                else:
+                    self._cond.wait(0.5)
+            batch = self._pending[: self.batch_size]
+            del self._pending[: self.batch_size]
+            if self._pending:
+                self._first_at = time.monotonic()
+            return batch
+
+    def _flush_loop(self) -> None:
+        try:
+            while True:
+                batch = self._next_batch()
+                if batch:
+                    if not self._store_batch(batch):
+                        return  # stopping while the database is unreachable: the broker redelivers
+                    self._ack(batch)
+                elif self._stop.is_set():
+                    return
+        finally:
+            connection.close()
+
+    def _store_batch(self, batch: list[_Pending]) -> bool:
+        """Store until it works (nothing is acknowledged before); False if asked to stop meanwhile."""
+        from devices.services import ingest_messages
+
+        store = self._store or (lambda items: ingest_messages(messages=items))
+        delay = 0.5
+        failures = 0
+        while True:
+            try:
+                result = store([p.item for p in batch])
+                break
+            except Exception:
+                failures += 1
+                logger.exception("storing a batch of %s messages failed (attempt %s)", len(batch), failures)
+                close_old_connections()
+                connection.close()
+                if failures >= 3 and len(batch) > 1:
+                    # One poisonous message must not hold the others back: store them one by one.
+                    return all(self._store_batch([one]) for one in batch)
+                if failures >= 5 and self._keep_as_dead_letter(batch[0]):
+                    return True
+                if self._stop.wait(delay):
+                    return False
+                delay = min(delay * 2, 5.0)
+        self.stats["batches"] += 1
+        if result is not None:
+            self.stats["stored"] += len(result.stored)
+            self.stats["duplicates"] += result.duplicates
+            self.stats["dead_letters"] += result.dead_letters
+        return True
+
+    def _keep_as_dead_letter(self, pending: _Pending) -> bool:
+        """A single message that cannot be stored is kept byte for byte with its error instead."""
+        from devices.services import dead_letter_raw
+
+        try:
+            dead_letter_raw(pending.item, detail="could not be stored (see the listener's log)")
+        except Exception:
+            logger.exception("keeping an unstorable message as a dead letter failed too; retrying")
+            close_old_connections()
+            return False
+        self.stats["dead_letters"] += 1
+        return True
+
+    def _ack(self, batch: list[_Pending]) -> None:
+        if not self.manual_ack:
+            return
+        with self._ack_lock:
+            for pending in batch:
+                if pending.qos > 0 and pending.generation == self._generation:
+                    self.client.ack(pending.mid, pending.qos)
+                    self.stats["acked"] += 1

@@ -1,0 +1,983 @@
+"""Writes of the devices app: ingest, rules → alarms → cases, alarm actions, health sweeps.
+
+Ingest (DESIGN.md): `ingest_messages` parses a listener batch, stores valid messages once in the
+inbox (PostgreSQL: one `INSERT ... ON CONFLICT DO NOTHING` by execute_values) and bad ones as dead
+letters, in ONE transaction; the listener sends PUBACKs only after it returns. After commit it enqueues
+`process_inbox` with the new ids (≥ 50 per task under load). `process_inbox` locks its rows (SKIP
+LOCKED, so a re-queued batch never runs twice), writes readings, evaluates each scene's rule in the
+point's reading order, raises/updates/clears alarms and marks the rows processed, in one transaction.
+
+Locking rule: alarm rows are written only while holding their point's row lock (FOR NO KEY UPDATE,
+taken in point id order), so the partial unique index "one active alarm per point and type" is never
+raced and a manual clear never loses to a concurrent repeat.
+"""
+
+import importlib
+import inspect
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from command_center.models import User
+from command_center.realtime import broadcast_on_commit
+
+from . import rules
+from .catalogue import DEVICE_FAULT_CATEGORY
+from .models import Alarm, DeadLetter, Inbox, Reading, Scene, SensorPoint, Severity
+from .mqtt.payloads import Message, PayloadError, Reason, device_code_from_topic, parse_message
+
+logger = logging.getLogger(__name__)
+
+PROCESS_CHUNK = 500  # inbox ids per process_inbox task
+MAX_ATTEMPTS = 5  # a row failing this often becomes a dead letter (processing_failed)
+SWEEP_AGE = timedelta(seconds=30)  # unprocessed rows older than this are re-queued
+OFFLINE_HEARTBEATS = 3
+LOW_BATTERY = 20  # percent: below raises "low battery"
+LOW_BATTERY_CLEAR = 25  # percent: at or above clears it (hysteresis, so 19/20/19 does not flap)
+FLAPPING_WINDOW = timedelta(minutes=30)
+FLAPPING_CHANGES = 2  # more state changes than this in the window: flapping
+RATE_KEY = "devices:ingest:rate:{second}"
+POINT_STATE_FIELDS = [
+    "last_seen_at",
+    "offline_after",
+    "battery",
+    "last_reading_at",
+    "last_value",
+    "abnormal_since",
+    "normal_since",
+]
+ALARM_UPDATE_FIELDS = [
+    "count",
+    "last_seen",
+    "last_value",
+    "cleared_at",
+    "cleared_by",
+    "clear_reason",
+    "case_pending",
+    "version",
+    "acknowledged_at",
+    "acknowledged_by",
+    "false_alarm",
+]
+
+
+class AlarmStateError(Exception):
+    """The alarm's state does not allow the action (e.g. acknowledging a cleared alarm)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Ingest: listener batch → inbox / dead letters
+
+
+@dataclass(frozen=True)
+class Received:
+    topic: str
+    payload: bytes
+    received_at: datetime
+
+
+@dataclass
+class IngestResult:
+    stored: list[int] = field(default_factory=list)  # new inbox ids
+    duplicates: int = 0
+    dead_letters: int = 0
+
+
+_catalogue_cache: tuple[float, frozenset[str]] = (0.0, frozenset())
+
+
+def catalogue_types() -> frozenset[str]:
+    """Sensor types of the scene catalogue (new types come from data), cached for 30 s per process."""
+    global _catalogue_cache
+    loaded_at, types = _catalogue_cache
+    if time.monotonic() - loaded_at > 30:
+        types = frozenset(Scene.objects.filter(retired_at__isnull=True).values_list("sensor_type", flat=True))
+        _catalogue_cache = (time.monotonic(), types)
+    return types
+
+
+def _dead(item: Received, reason: Reason, detail: str, device_code: str = "") -> DeadLetter:
+    return DeadLetter(
+        reason=reason.value,
+        detail=detail[:300],
+        topic=item.topic.replace("\x00", "\\0"),
+        device_code=device_code[:64],
+        payload=bytes(item.payload),
+        received_at=item.received_at,
+    )
+
+
+def ingest_messages(*, messages: Sequence[Received], enqueue: bool = True) -> IngestResult:
+    """Store one listener batch: valid messages once in the inbox, bad ones as dead letters.
+
+    Everything is committed when this returns, so the caller may PUBACK every message of the batch.
+    """
+    now = timezone.now()
+    types = catalogue_types()
+    parsed: list[tuple[Received, Message]] = []
+    dead: list[DeadLetter] = []
+    for item in messages:
+        try:
+            parsed.append((item, parse_message(item.topic, item.payload, now=now, catalogue_types=types)))
+        except PayloadError as exc:
+            dead.append(_dead(item, exc.reason, exc.detail, _topic_code(item.topic)))
+
+    known = (
+        SensorPoint.objects.filter(code__in={m.device_code for _, m in parsed}).values_list(
+            "code", "id", "status"
+        )
+        if parsed
+        else []
+    )
+    points = {code: (point_id, status) for code, point_id, status in known}
+    rows: dict[tuple[str, str], tuple] = {}
+    for item, message in parsed:
+        point_id, status = points.get(message.device_code, (None, ""))
+        if point_id is None:
+            dead.append(
+                _dead(item, Reason.UNKNOWN_DEVICE, "no sensor point has this code", message.device_code)
+            )
+        elif status != SensorPoint.Status.ACTIVE:
+            dead.append(_dead(item, Reason.INACTIVE_DEVICE, f"the point is {status}", message.device_code))
+        else:
+            key = (message.device_code, message.msg_id)
+            rows.setdefault(
+                key,
+                (*key, point_id, message.ts, message.type, message.value, message.battery, item.received_at),
+            )
+
+    result = IngestResult(dead_letters=len(dead))
+    with transaction.atomic():
+        result.stored = _insert_inbox(list(rows.values()))
+        if dead:
+            DeadLetter.objects.bulk_create(dead)
+        if enqueue and result.stored:
+            ids = list(result.stored)
+            transaction.on_commit(lambda: enqueue_inbox(ids))
+    result.duplicates = len(messages) - len(dead) - len(result.stored)
+    _count_received(len(messages))
+    return result
+
+
+def dead_letter_raw(item: Received, *, detail: str) -> None:
+    """Keep a message that could not be stored normally (the listener's last resort)."""
+    DeadLetter.objects.create(
+        **{
+            f.attname: getattr(
+                _dead(item, Reason.PROCESSING_FAILED, detail, _topic_code(item.topic)), f.attname
+            )
+            for f in DeadLetter._meta.concrete_fields
+            if not f.primary_key
+        }
+    )
+
+
+def _topic_code(topic: str) -> str:
+    try:
+        return device_code_from_topic(topic)
+    except PayloadError:
+        return ""
+
+
+def _insert_inbox(rows: list[tuple]) -> list[int]:
+    """Insert (device_code, msg_id, point_id, ts, type, value, battery, received_at); new ids only."""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        from psycopg2.extras import execute_values
+
+        sql = (
+            "INSERT INTO devices_inbox (device_code, msg_id, point_id, ts, type, value, battery, received_at,"
+            " attempts) VALUES %s ON CONFLICT (device_code, msg_id) DO NOTHING RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            result = execute_values(
+                cursor.cursor,
+                sql,
+                rows,
+                template="(%s, %s, %s, %s, %s, %s, %s, %s, 0)",
+                page_size=len(rows),
+                fetch=True,
+            )
+        return [row[0] for row in result]
+    # Elsewhere (SQLite, standalone): insert-or-ignore, then read back the ids of the rows just added.
+    objs = [
+        Inbox(device_code=r[0], msg_id=r[1], point_id=r[2], ts=r[3], type=r[4], value=r[5], battery=r[6],
+              received_at=r[7])
+        for r in rows
+    ]  # fmt: skip
+    before = Inbox.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    Inbox.objects.bulk_create(objs, ignore_conflicts=True)
+    return list(Inbox.objects.filter(id__gt=before, processed_at__isnull=True).values_list("id", flat=True))
+
+
+def enqueue_inbox(ids: Sequence[int]) -> None:
+    from .tasks import process_inbox
+
+    for start in range(0, len(ids), PROCESS_CHUNK):
+        process_inbox.delay(list(ids[start : start + PROCESS_CHUNK]))
+
+
+def _count_received(n: int) -> None:
+    """Per-second counters in the cache (Redis in the district profile) for the screen's rate."""
+    if n <= 0:
+        return
+    key = RATE_KEY.format(second=int(time.time()))
+    try:
+        cache.add(key, 0, timeout=120)
+        cache.incr(key, n)
+    except Exception:  # a counter must never fail ingest
+        logger.debug("rate counter update failed", exc_info=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Alarm changes: collected while processing, written in bulk
+
+
+def _health_title(alarm_type: str) -> str:
+    return {Alarm.OFFLINE: _("Sensor offline"), Alarm.LOW_BATTERY: _("Low battery")}.get(
+        alarm_type, alarm_type
+    )
+
+
+def alarm_title(alarm: Alarm, point: SensorPoint) -> str:
+    name = point.scene.name if alarm.scene_id is not None else _health_title(alarm.type)
+    return f"{name} {point.code}"
+
+
+def place_name(point: SensorPoint) -> str:
+    if point.compound is not None:
+        return point.compound.name
+    return point.grid.name if point.grid is not None else ""
+
+
+def alarm_event_data(alarm: Alarm, point: SensorPoint) -> dict[str, Any]:
+    return {
+        "title": alarm_title(alarm, point),
+        "severity": alarm.severity,
+        "status": alarm.status,
+        "lat": point.lat,
+        "lng": point.lng,
+        "place": place_name(point),
+        "sensor_point": point.code,
+        "scene": point.scene.code if alarm.scene_id is not None else None,
+        "type": alarm.type,
+        "count": alarm.count,
+        "flapping": alarm.flapping,
+        "false_alarm": alarm.false_alarm,
+        "case_id": alarm.case_id,
+        "last_seen": alarm.last_seen.isoformat(),
+    }
+
+
+def broadcast_alarm(event: str, alarm: Alarm, point: SensorPoint) -> None:
+    broadcast_on_commit(
+        event=event,
+        kind="alarm",
+        obj_id=alarm.pk,
+        version=alarm.version,
+        grid_id=point.grid_id,
+        data=alarm_event_data(alarm, point),
+    )
+
+
+class AlarmChanges:
+    """Alarm raises, repeats and clears of one transaction, written in bulk by `save()`.
+
+    The caller holds the row locks of every point it passes in.
+    """
+
+    def __init__(self, now: datetime, active: dict[tuple[int, str], Alarm]) -> None:
+        self.now = now
+        self.active = active
+        self.new: list[Alarm] = []
+        self.changed: dict[int, Alarm] = {}
+        self.points: dict[int, SensorPoint] = {}
+        self.cleared: set[int] = set()  # id() of alarms cleared here
+
+    @classmethod
+    def for_points(cls, now: datetime, point_ids: Iterable[int]) -> "AlarmChanges":
+        active = {
+            (a.point_id, a.type): a
+            for a in Alarm.objects.filter(point_id__in=list(point_ids), cleared_at__isnull=True)
+        }
+        return cls(now, active)
+
+    def raise_alarm(
+        self,
+        *,
+        point: SensorPoint,
+        type_: str,
+        scene: Scene | None,
+        severity: str,
+        first_seen: datetime,
+        last_seen: datetime,
+        value: float | None,
+        category: str,
+    ) -> Alarm:
+        alarm = Alarm(
+            point=point,
+            scene=scene,
+            type=type_,
+            severity=severity,
+            count=1,
+            first_seen=min(first_seen, last_seen),
+            last_seen=last_seen,
+            last_value=value,
+            raised_at=self.now,
+            case_pending=bool(category),
+        )
+        self.active[(point.id, type_)] = alarm
+        self.new.append(alarm)
+        self.points[point.id] = point
+        return alarm
+
+    def repeat(self, alarm: Alarm, point: SensorPoint, *, ts: datetime, value: float | None) -> None:
+        alarm.count += 1
+        alarm.last_seen = max(alarm.last_seen, ts)
+        alarm.last_value = value
+        if alarm.scene_id is not None and point.scene.case_category_code and not alarm.flapping:
+            alarm.case_pending = True  # the case counts the repeat
+        self.touch(alarm, point)
+
+    def clear(self, alarm: Alarm, point: SensorPoint, *, reason: str, user: User | None = None) -> None:
+        alarm.cleared_at = self.now
+        alarm.clear_reason = reason
+        alarm.cleared_by = user
+        self.active.pop((alarm.point_id, alarm.type), None)
+        self.cleared.add(id(alarm))
+        self.touch(alarm, point)
+
+    def touch(self, alarm: Alarm, point: SensorPoint) -> None:
+        self.points[point.id] = point
+        if alarm.pk is not None:
+            self.changed[alarm.pk] = alarm
+
+    def save(self) -> None:
+        if self.new:
+            self._mark_flapping()
+            Alarm.objects.bulk_create(self.new)
+        for alarm in self.changed.values():
+            alarm.version += 1
+        if self.changed:
+            Alarm.objects.bulk_update(list(self.changed.values()), ALARM_UPDATE_FIELDS)
+        for alarm in self.new:
+            broadcast_alarm("alarm.raised", alarm, self.points[alarm.point_id])
+        for alarm in self.changed.values():
+            event = "alarm.cleared" if id(alarm) in self.cleared else "alarm.updated"
+            broadcast_alarm(event, alarm, self.points[alarm.point_id])
+        pending = [a.pk for a in [*self.new, *self.changed.values()] if a.case_pending]
+        if pending:
+            transaction.on_commit(lambda: enqueue_alarm_cases(pending))
+
+    def _mark_flapping(self) -> None:
+        """More than 2 state changes (raise or clear) of one point and type in 30 minutes: flapping."""
+        since = self.now - FLAPPING_WINDOW
+        pairs = Q()
+        for alarm in self.new:
+            pairs |= Q(point_id=alarm.point_id, type=alarm.type)
+        changes: dict[tuple[int, str], int] = defaultdict(int)
+        recent = (
+            Alarm.objects.filter(pairs)
+            .filter(Q(raised_at__gte=since) | Q(cleared_at__gte=since))
+            .values_list("point_id", "type", "raised_at", "cleared_at")
+        )
+        for point_id, type_, raised_at, cleared_at in recent:
+            changes[(point_id, type_)] += (raised_at >= since) + (
+                cleared_at is not None and cleared_at >= since
+            )
+        for alarm in self.changed.values():  # cleared in this transaction, not written yet
+            if id(alarm) in self.cleared:
+                changes[(alarm.point_id, alarm.type)] += 1
+        for alarm in self.new:
+            if changes[(alarm.point_id, alarm.type)] + 1 > FLAPPING_CHANGES:
+                alarm.flapping = True
+                alarm.case_pending = False  # notifications suppressed while it flaps
+
+
+def enqueue_alarm_cases(alarm_ids: Sequence[int]) -> None:
+    from .tasks import open_alarm_cases
+
+    for start in range(0, len(alarm_ids), PROCESS_CHUNK):
+        # The cases queue: case workflows must not hold up ingest.
+        open_alarm_cases.apply_async(args=[list(alarm_ids[start : start + PROCESS_CHUNK])], queue="cases")
+
+
+# --------------------------------------------------------------------------------------------------
+# process_inbox: inbox rows → readings → rules → alarms
+
+
+def process_inbox(*, ids: Sequence[int]) -> int:
+    """Process the still-unprocessed inbox rows among `ids`; returns how many this call processed."""
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    # Counted in its own commit first: a row that kills its worker every time is found by the sweeper.
+    Inbox.objects.filter(id__in=ids, processed_at__isnull=True).update(attempts=F("attempts") + 1)
+    with transaction.atomic():
+        rows = list(
+            Inbox.objects.select_for_update(skip_locked=True)
+            .filter(id__in=ids, processed_at__isnull=True)
+            .order_by("id")
+        )
+        if not rows:
+            return 0
+        _Batch(rows, timezone.now()).run()
+        Inbox.objects.filter(id__in=[row.id for row in rows]).update(processed_at=timezone.now())
+    return len(rows)
+
+
+def lock_points(point_ids: Iterable[int], *, skip_locked: bool = False) -> dict[int, SensorPoint]:
+    """Lock points (id order, no deadlocks between workers) with scene, compound and grid loaded."""
+    queryset = (
+        SensorPoint.objects.select_for_update(no_key=True, of=("self",), skip_locked=skip_locked)
+        .select_related("scene", "compound", "grid")
+        .filter(id__in=sorted(set(point_ids)))
+        .order_by("id")
+    )
+    return {point.id: point for point in queryset}
+
+
+class _Batch:
+    def __init__(self, rows: list[Inbox], now: datetime) -> None:
+        self.rows = rows
+        self.now = now
+        self.readings: list[Reading] = []
+        self.normal_notes: list[tuple[int, datetime]] = []
+
+    def run(self) -> None:
+        by_point: dict[int, list[Inbox]] = defaultdict(list)
+        for row in self.rows:
+            by_point[row.point_id].append(row)
+        points = lock_points(by_point)
+        self.alarms = AlarmChanges.for_points(self.now, points)
+        missing = [row for point_id, rows in by_point.items() if point_id not in points for row in rows]
+        for point_id, point_rows in by_point.items():
+            if point_id in points:
+                self._apply(points[point_id], sorted(point_rows, key=lambda r: (r.ts, r.id)))
+        _insert_readings(self.readings)
+        if points:
+            SensorPoint.objects.bulk_update(list(points.values()), POINT_STATE_FIELDS)
+        self.alarms.save()
+        for case_id, since in self.normal_notes:
+            note_case_sensor_normal(case_id=case_id, normal_since=since)
+        if missing:
+            _dead_letter_rows(missing, Reason.UNKNOWN_DEVICE, "the point was deleted before processing")
+
+    def _apply(self, point: SensorPoint, rows: list[Inbox]) -> None:
+        self._health(point, rows)
+        scene = point.scene
+        for row in rows:
+            if row.value is None:  # heartbeat: seen, nothing to measure
+                continue
+            rule_applies = row.type == scene.sensor_type
+            abnormal = rule_applies and rules.is_abnormal(scene, point, row.value, row.ts)
+            self.readings.append(
+                Reading(point_id=point.id, ts=row.ts, type=row.type, value=row.value, abnormal=abnormal)
+            )
+            if not rule_applies or (point.last_reading_at is not None and row.ts < point.last_reading_at):
+                continue  # another type, or late: stored, but it does not move the rule's state back
+            point.last_reading_at, point.last_value = row.ts, row.value
+            alarm = self.alarms.active.get((point.id, row.type))
+            if abnormal:
+                point.normal_since = None
+                if point.abnormal_since is None:
+                    point.abnormal_since = row.ts
+                if alarm is not None:
+                    self.alarms.repeat(alarm, point, ts=row.ts, value=row.value)
+                elif rule_met(point, scene, row.ts, self.readings):
+                    self.alarms.raise_alarm(
+                        point=point,
+                        type_=row.type,
+                        scene=scene,
+                        severity=scene.severity,
+                        first_seen=point.abnormal_since,
+                        last_seen=row.ts,
+                        value=row.value,
+                        category=scene.case_category_code,
+                    )
+            else:
+                point.abnormal_since = None
+                if point.normal_since is None:
+                    point.normal_since = row.ts
+                    if alarm is not None and alarm.case_id is not None:
+                        self.normal_notes.append((alarm.case_id, row.ts))
+                if alarm is not None and row.ts - point.normal_since >= timedelta(
+                    seconds=scene.clear_after_seconds
+                ):
+                    self.alarms.clear(alarm, point, reason=Alarm.ClearReason.RECOVERED)
+
+    def _health(self, point: SensorPoint, rows: list[Inbox]) -> None:
+        received = max(row.received_at for row in rows)
+        if point.last_seen_at is None or received > point.last_seen_at:
+            point.last_seen_at = received
+            point.offline_after = received + timedelta(seconds=OFFLINE_HEARTBEATS * point.heartbeat_interval)
+        offline = self.alarms.active.get((point.id, Alarm.OFFLINE))
+        if offline is not None:
+            self.alarms.clear(offline, point, reason=Alarm.ClearReason.RECOVERED)
+        with_battery = [row for row in rows if row.battery is not None]
+        if not with_battery:
+            return
+        latest = max(with_battery, key=lambda r: (r.ts, r.id))
+        battery = point.battery = int(latest.battery or 0)
+        low = self.alarms.active.get((point.id, Alarm.LOW_BATTERY))
+        if low is None and battery < LOW_BATTERY:
+            self.alarms.raise_alarm(
+                point=point,
+                type_=Alarm.LOW_BATTERY,
+                scene=None,
+                severity=Severity.WARNING,
+                first_seen=latest.ts,
+                last_seen=latest.ts,
+                value=float(battery),
+                category=DEVICE_FAULT_CATEGORY,
+            )
+        elif low is not None and battery >= LOW_BATTERY_CLEAR:
+            self.alarms.clear(low, point, reason=Alarm.ClearReason.RECOVERED)
+
+
+def rule_met(point: SensorPoint, scene: Scene, ts: datetime, batch_readings: Sequence[Reading] = ()) -> bool:
+    """Dwell ("for N seconds") and repeat ("N times in M seconds") of the scene, at reading time `ts`."""
+    if point.abnormal_since is None or ts - point.abnormal_since < timedelta(seconds=scene.dwell_seconds):
+        return False
+    if scene.repeat_count <= 1:
+        return True
+    start = ts - timedelta(seconds=scene.repeat_window_seconds)
+    in_batch = sum(
+        1
+        for r in batch_readings
+        if r.point_id == point.id and r.abnormal and r.type == scene.sensor_type and start <= r.ts <= ts
+    )
+    stored = Reading.objects.filter(
+        point_id=point.id, type=scene.sensor_type, abnormal=True, ts__gte=start, ts__lte=ts
+    ).count()
+    return in_batch + stored >= scene.repeat_count
+
+
+def _insert_readings(readings: list[Reading]) -> None:
+    if not readings:
+        return
+    if connection.vendor == "postgresql":
+        from psycopg2.extras import execute_values
+
+        rows = [(r.point_id, r.ts, r.type, r.value, r.abnormal) for r in readings]
+        with connection.cursor() as cursor:
+            execute_values(
+                cursor.cursor,
+                "INSERT INTO devices_reading (point_id, ts, type, value, abnormal) VALUES %s",
+                rows,
+                page_size=len(rows),
+            )
+        return
+    Reading.objects.bulk_create(readings, batch_size=500)
+
+
+def _dead_letter_rows(rows: Iterable[Inbox], reason: Reason, detail: str) -> None:
+    import json
+
+    DeadLetter.objects.bulk_create(
+        DeadLetter(
+            reason=reason.value,
+            detail=detail,
+            topic=f"sensors/{row.device_code}/data",
+            device_code=row.device_code,
+            payload=json.dumps(
+                {
+                    "id": row.msg_id,
+                    "ts": row.ts.isoformat(),
+                    "type": row.type,
+                    "value": row.value,
+                    "battery": row.battery,
+                }
+            ).encode(),
+            received_at=row.received_at,
+        )
+        for row in rows
+    )
+
+
+def sweep_inbox(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-queue inbox rows left behind (a worker killed, a lost task); dead-letter rows that keep failing.
+
+    Also re-queues alarms whose case could not be opened yet (cases app down, category missing).
+    """
+    now = now or timezone.now()
+    stale = Inbox.objects.filter(processed_at__isnull=True, received_at__lt=now - SWEEP_AGE)
+    failing = list(stale.filter(attempts__gte=MAX_ATTEMPTS).order_by("id")[:PROCESS_CHUNK])
+    if failing:
+        with transaction.atomic():
+            locked = list(
+                Inbox.objects.select_for_update(skip_locked=True).filter(
+                    id__in=[r.id for r in failing], processed_at__isnull=True
+                )
+            )
+            _dead_letter_rows(locked, Reason.PROCESSING_FAILED, f"processing failed {MAX_ATTEMPTS} times")
+            Inbox.objects.filter(id__in=[r.id for r in locked]).update(processed_at=now)
+    requeue = list(
+        stale.filter(attempts__lt=MAX_ATTEMPTS).order_by("id").values_list("id", flat=True)[:50_000]
+    )
+    if requeue:
+        enqueue_inbox(requeue)
+    cases = list(
+        Alarm.objects.filter(case_pending=True, raised_at__lt=now - timedelta(seconds=60))
+        .order_by("id")
+        .values_list("id", flat=True)[:50_000]
+    )
+    if cases:
+        enqueue_alarm_cases(cases)
+    return {"requeued": len(requeue), "dead_lettered": len(failing), "cases_requeued": len(cases)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Health sweep: offline points, dwell reached without a new reading, auto-clear after quiet normal
+
+
+def sweep_points(*, now: datetime | None = None, chunk: int = 1000) -> dict[str, int]:
+    now = now or timezone.now()
+    counts = {"offline": 0, "dwell": 0, "cleared": 0}
+    offline_ids = list(
+        SensorPoint.objects.filter(status=SensorPoint.Status.ACTIVE, offline_after__lte=now)
+        .filter(
+            ~Exists(Alarm.objects.filter(point=OuterRef("pk"), type=Alarm.OFFLINE, cleared_at__isnull=True))
+        )
+        .values_list("id", flat=True)
+    )
+    for start in range(0, len(offline_ids), chunk):
+        counts["offline"] += _raise_offline(offline_ids[start : start + chunk], now)
+    for scene in Scene.objects.filter(enabled=True, retired_at__isnull=True, dwell_seconds__gt=0):
+        ids = list(
+            SensorPoint.objects.filter(
+                scene=scene, abnormal_since__lte=now - timedelta(seconds=scene.dwell_seconds)
+            )
+            .filter(
+                ~Exists(
+                    Alarm.objects.filter(
+                        point=OuterRef("pk"), type=scene.sensor_type, cleared_at__isnull=True
+                    )
+                )
+            )
+            .values_list("id", flat=True)
+        )
+        for start in range(0, len(ids), chunk):
+            counts["dwell"] += _raise_dwelled(ids[start : start + chunk], now)
+    for scene in Scene.objects.all():
+        ids = list(
+            Alarm.objects.filter(
+                scene=scene,
+                type=scene.sensor_type,
+                cleared_at__isnull=True,
+                point__normal_since__lte=now - timedelta(seconds=scene.clear_after_seconds),
+            ).values_list("point_id", flat=True)
+        )
+        for start in range(0, len(ids), chunk):
+            counts["cleared"] += _clear_recovered(ids[start : start + chunk], scene, now)
+    return counts
+
+
+def _raise_offline(point_ids: Sequence[int], now: datetime) -> int:
+    with transaction.atomic():
+        points = lock_points(point_ids, skip_locked=True)  # a locked point is receiving: not offline
+        alarms = AlarmChanges.for_points(now, points)
+        for point in points.values():
+            if point.offline_after is None or point.offline_after > now:
+                continue
+            if (point.id, Alarm.OFFLINE) in alarms.active:
+                continue
+            alarms.raise_alarm(
+                point=point,
+                type_=Alarm.OFFLINE,
+                scene=None,
+                severity=Severity.MINOR,
+                first_seen=point.offline_after,
+                last_seen=now,
+                value=None,
+                category=DEVICE_FAULT_CATEGORY,
+            )
+        alarms.save()
+        return len(alarms.new)
+
+
+def _raise_dwelled(point_ids: Sequence[int], now: datetime) -> int:
+    with transaction.atomic():
+        points = lock_points(point_ids, skip_locked=True)
+        alarms = AlarmChanges.for_points(now, points)
+        for point in points.values():
+            scene = point.scene
+            if point.abnormal_since is None or (point.id, scene.sensor_type) in alarms.active:
+                continue
+            if not rules.scene_active(scene, timezone.localtime(now)) or not rule_met(point, scene, now):
+                continue
+            alarms.raise_alarm(
+                point=point,
+                type_=scene.sensor_type,
+                scene=scene,
+                severity=scene.severity,
+                first_seen=point.abnormal_since,
+                last_seen=max(point.last_reading_at or now, point.abnormal_since),
+                value=point.last_value,
+                category=scene.case_category_code,
+            )
+        alarms.save()
+        return len(alarms.new)
+
+
+def _clear_recovered(point_ids: Sequence[int], scene: Scene, now: datetime) -> int:
+    with transaction.atomic():
+        points = lock_points(point_ids, skip_locked=True)
+        alarms = AlarmChanges.for_points(now, points)
+        cleared = 0
+        for point in points.values():
+            alarm = alarms.active.get((point.id, scene.sensor_type))
+            if alarm is None or point.normal_since is None:
+                continue
+            if point.normal_since <= now - timedelta(seconds=scene.clear_after_seconds):
+                alarms.clear(alarm, point, reason=Alarm.ClearReason.RECOVERED)
+                cleared += 1
+        alarms.save()
+        return cleared
+
+
+# --------------------------------------------------------------------------------------------------
+# Alarm actions by people (API, admin)
+
+
+def _locked_alarm(alarm_id: int) -> tuple[Alarm, SensorPoint, AlarmChanges]:
+    point_id = Alarm.objects.filter(pk=alarm_id).values_list("point_id", flat=True).first()
+    if point_id is None:
+        raise Alarm.DoesNotExist(f"alarm {alarm_id} does not exist")
+    point = lock_points([point_id])[point_id]
+    alarm = Alarm.objects.select_related("scene").get(pk=alarm_id)
+    changes = AlarmChanges(
+        timezone.now(), {(point_id, alarm.type): alarm} if alarm.cleared_at is None else {}
+    )
+    return alarm, point, changes
+
+
+def acknowledge_alarm(*, alarm_id: int, user: User) -> Alarm:
+    """Someone has seen it and acts: stops the ack reminders. Idempotent; a cleared alarm is final."""
+    with transaction.atomic():
+        alarm, point, changes = _locked_alarm(alarm_id)
+        if alarm.cleared_at is not None:
+            raise AlarmStateError(_("This alarm is already cleared."))
+        if alarm.acknowledged_at is None:
+            alarm.acknowledged_at = changes.now
+            alarm.acknowledged_by = user
+            changes.touch(alarm, point)
+            changes.save()
+    return alarm
+
+
+def clear_alarm(*, alarm_id: int, user: User) -> Alarm:
+    """Clear by hand (the sensor is fixed or the cause removed). Idempotent."""
+    with transaction.atomic():
+        alarm, point, changes = _locked_alarm(alarm_id)
+        if alarm.cleared_at is None:
+            changes.clear(alarm, point, reason=Alarm.ClearReason.MANUAL, user=user)
+            changes.save()
+    return alarm
+
+
+def mark_false_alarm(*, alarm_id: int, user: User) -> Alarm:
+    """A false alarm: cleared if still active, and counted in its scene's false-alarm rate."""
+    with transaction.atomic():
+        alarm, point, changes = _locked_alarm(alarm_id)
+        if alarm.false_alarm:
+            return alarm
+        alarm.false_alarm = True
+        alarm.case_pending = False
+        if alarm.cleared_at is None:
+            changes.clear(alarm, point, reason=Alarm.ClearReason.FALSE_ALARM, user=user)
+        else:
+            changes.touch(alarm, point)
+        changes.save()
+    return alarm
+
+
+# --------------------------------------------------------------------------------------------------
+# Cases: the only code that calls the cases app (contract in the project brief)
+
+
+class CasesUnavailable(RuntimeError):
+    pass
+
+
+def _cases_services() -> Any:
+    try:
+        services = importlib.import_module("cases.services")
+    except ImportError as exc:
+        raise CasesUnavailable("cases.services is not available") from exc
+    if not hasattr(services, "open_case_from_alarm"):
+        raise CasesUnavailable("cases.services.open_case_from_alarm is not available")
+    return services
+
+
+def _open_case(**kwargs: Any) -> int:
+    function = _cases_services().open_case_from_alarm
+    sensor_code = kwargs.pop("sensor_code", "")
+    if "sensor_code" in inspect.signature(function).parameters:
+        kwargs["sensor_code"] = sensor_code
+    return int(function(**kwargs))
+
+
+def alarm_source_key(point: SensorPoint, alarm_type: str) -> str:
+    """One case per point and alarm type while it is open: a re-raised alarm updates that case."""
+    return f"sensor:{point.code}:{alarm_type}"
+
+
+def open_case_for_alarm(alarm: Alarm, point: SensorPoint) -> int:
+    """Open or update the alarm's case in the caller's transaction; returns the case id."""
+    scene = point.scene if alarm.scene_id is not None else None
+    category = scene.case_category_code if scene is not None else DEVICE_FAULT_CATEGORY
+    description = _(
+        "%(title)s at %(place)s: %(count)s alarm(s), last value %(value)s, first seen %(first)s."
+    ) % {
+        "title": alarm_title(alarm, point),
+        "place": place_name(point) or f"{point.lat:.6f}, {point.lng:.6f}",
+        "count": alarm.count,
+        "value": "-" if alarm.last_value is None else f"{alarm.last_value:g}",
+        "first": timezone.localtime(alarm.first_seen).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    return _open_case(
+        source_key=alarm_source_key(point, alarm.type),
+        category_code=category,
+        severity=alarm.severity,
+        title=alarm_title(alarm, point),
+        description=description,
+        lat=point.lat,
+        lng=point.lng,
+        grid_id=point.grid_id,
+        compound_id=point.compound_id,
+        occurred_at=alarm.first_seen,
+        emergency=False,
+        sensor_code=point.code,
+    )
+
+
+def note_case_sensor_normal(*, case_id: int, normal_since: datetime) -> None:
+    """Tell the case the sensor is back to normal; a failure here must not fail ingest."""
+    try:
+        with transaction.atomic():
+            _cases_services().note_sensor_normal(case_id=case_id, normal_since=normal_since)
+    except Exception:
+        logger.warning("note_sensor_normal(case %s) failed", case_id, exc_info=True)
+
+
+def open_alarm_cases(*, alarm_ids: Sequence[int]) -> int:
+    """Open or update the case of every alarm among `alarm_ids` that still wants it; then cluster rules.
+
+    Idempotent: an alarm's `case_pending` flag is cleared in the same transaction as the case call.
+    """
+    done = 0
+    clusters: set[tuple[int, int]] = set()  # (scene id, compound id) with a newly opened case
+    pending = list(
+        Alarm.objects.filter(id__in=list(alarm_ids), case_pending=True)
+        .order_by("point_id", "id")
+        .values_list("id", "point_id")
+    )
+    for alarm_id, point_id in pending:
+        try:
+            with transaction.atomic():
+                point = lock_points([point_id])[point_id]
+                alarm = Alarm.objects.select_related("scene").get(pk=alarm_id)
+                if not alarm.case_pending:
+                    continue
+                first_case = alarm.case_id is None
+                alarm.case_id = open_case_for_alarm(alarm, point)
+                alarm.case_pending = False
+                alarm.version += 1
+                alarm.save(update_fields=["case_id", "case_pending", "version"])
+                broadcast_alarm("alarm.updated", alarm, point)
+                done += 1
+                scene = alarm.scene
+                if (
+                    first_case
+                    and scene is not None
+                    and scene.cluster_points
+                    and point.compound_id is not None
+                ):
+                    clusters.add((scene.id, point.compound_id))
+        except CasesUnavailable as exc:
+            logger.warning("alarm %s: no case yet (%s); the sweeper retries", alarm_id, exc)
+            break
+        except Exception:
+            logger.exception("opening the case of alarm %s failed; the sweeper retries", alarm_id)
+    for scene_id, compound_id in sorted(clusters):
+        check_cluster(scene_id=scene_id, compound_id=compound_id)
+    return done
+
+
+def check_cluster(*, scene_id: int, compound_id: int, now: datetime | None = None) -> int | None:
+    """Cluster rule: `cluster_points` points of one compound alarming within the window → emergency case.
+
+    Idempotent per compound while the emergency case is open (the cases app dedups by source key).
+    """
+    now = now or timezone.now()
+    scene = Scene.objects.get(pk=scene_id)
+    if not scene.cluster_points or not scene.is_live:
+        return None
+    alarms = Alarm.objects.filter(
+        scene=scene,
+        point__compound_id=compound_id,
+        raised_at__gte=now - timedelta(seconds=scene.cluster_window_seconds),
+        false_alarm=False,
+    )
+    points = alarms.values("point_id").distinct().count()
+    if points < scene.cluster_points:
+        return None
+    first = alarms.order_by("first_seen").select_related("point__compound").first()
+    compound = first.point.compound if first is not None else None
+    if first is None or compound is None:
+        return None
+    title = _("%(scene)s: %(n)s points alarming in %(compound)s") % {
+        "scene": scene.name,
+        "n": points,
+        "compound": compound.name,
+    }
+    try:
+        with transaction.atomic():
+            return _open_case(
+                source_key=f"cluster:{scene.sensor_type}:compound:{compound_id}",
+                category_code=scene.cluster_category_code or scene.case_category_code,
+                severity=Severity.CRITICAL,
+                title=title,
+                description=title,
+                lat=compound.centre_lat,
+                lng=compound.centre_lng,
+                grid_id=compound.grid_id,
+                compound_id=compound_id,
+                occurred_at=first.first_seen,
+                emergency=True,
+            )
+    except Exception:
+        logger.exception("cluster case for compound %s failed", compound_id)
+        return None
+
+
+def purge_old_rows(*, now: datetime | None = None, batch: int = 10_000) -> dict[str, int]:
+    """Retention: readings older than READINGS_RETENTION_DAYS, processed inbox rows older than
+    INBOX_RETENTION_DAYS (the dedup window: a device retrying after that is stored again)."""
+    now = now or timezone.now()
+    reading_days = getattr(settings, "READINGS_RETENTION_DAYS", 180)
+    inbox_days = getattr(settings, "INBOX_RETENTION_DAYS", 7)
+    counts = {"readings": 0, "inbox": 0}
+    for key, queryset in (
+        ("readings", Reading.objects.filter(ts__lt=now - timedelta(days=reading_days))),
+        ("inbox", Inbox.objects.filter(processed_at__lt=now - timedelta(days=inbox_days))),
+    ):
+        while True:
+            ids = list(queryset.values_list("id", flat=True)[:batch])
+            if not ids:
+                break
+            counts[key] += queryset.model.objects.filter(id__in=ids).delete()[0]
+    return counts

@@ -1,0 +1,31 @@
+"""Celery tasks: thin wrappers taking ids, idempotent, enqueued after commit (devices/services.py)."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def process_inbox(ids: list[int]) -> int:
+    return services.process_inbox(ids=ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def open_alarm_cases(alarm_ids: list[int]) -> int:
+    return services.open_alarm_cases(alarm_ids=alarm_ids)
+
+
+@shared_task
+def sweep_inbox() -> dict[str, int]:
+    return services.sweep_inbox()
+
+
+@shared_task
+def sweep_offline_points() -> dict[str, int]:
+    """Offline points, dwell reached without a new reading, auto-clear after quiet normal readings."""
+    return services.sweep_points()
+
+
+@shared_task
+def purge_old_rows() -> dict[str, int]:
+    return services.purge_old_rows()
