@@ -11,12 +11,14 @@ is a sub-rectangle of its grid in the grid's bilinear (u, v) coordinates; lines 
 straight in a bilinear quad, so the compound is a quadrilateral inside its (convex) grid.
 """
 
+import importlib
 import importlib.util
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -110,6 +112,8 @@ REPORTED_MODELS: list[type[Model]] = [
 
 
 Quad = tuple[tuple[float, float], ...]  # SW, SE, NE, NW as (lng, lat)
+AreaT = TypeVar("AreaT", Grid, Compound)
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -423,11 +427,11 @@ def _plan_users(
     grids: list[PlannedGrid],
     communities: list[tuple[str, str, str]],
     properties: list[PlannedDepartment],
-) -> tuple[list[PlannedUser], dict]:
+) -> tuple[list[PlannedUser], dict[str, Any]]:
     taken: set[str] = set()
     role = User.Role
 
-    def person(username: str, user_role: str, **fields) -> PlannedUser:  # type: ignore[no-untyped-def]
+    def person(username: str, user_role: str, **fields: Any) -> PlannedUser:
         return PlannedUser(username, _person(rng, taken), user_role, phone=_phone(rng), **fields)
 
     # 40 grid workers: two per grid, the four left over join the first grids; `gridworker` is one of them.
@@ -523,17 +527,19 @@ class SeedReport:
         return any(self.created.values())
 
 
-def _create_missing(model: type, rows: Iterable, existing: set, key) -> list:  # type: ignore[no-untyped-def]
+def _create_missing(
+    model: type[M], rows: Iterable[M], existing: set[Any], key: Callable[[M], Any]
+) -> list[M]:
+    """bulk_create the rows whose natural key is not among the existing ones."""
     missing = [row for row in rows if key(row) not in existing]
-    return model.objects.bulk_create(missing, batch_size=1000)  # type: ignore[attr-defined]
+    return model._default_manager.bulk_create(missing, batch_size=1000)
 
 
 def _ensure_case_catalogue() -> bool:
     # The cases app provides the category catalogue; call it when it is there.
     if importlib.util.find_spec("cases.catalogue") is None:
         return False
-    from cases import catalogue  # type: ignore[attr-defined]
-
+    catalogue = importlib.import_module("cases.catalogue")
     ensure = getattr(catalogue, "ensure_default_catalogue", None)
     if ensure is None:
         return False
@@ -555,7 +561,7 @@ def seed_demo(*, today: date | None = None) -> SeedReport:
         report.created[SensorPoint] = _seed_points(plan)
         report.created[DutyShift] = _seed_roster(plan, today)
         report.catalogue = _ensure_case_catalogue()
-    report.total = {model: model.objects.count() for model in REPORTED_MODELS}  # type: ignore[attr-defined]
+    report.total = {model: model._default_manager.count() for model in REPORTED_MODELS}
     return report
 
 
@@ -602,8 +608,9 @@ def _seed_geography(plan: DemoPlan) -> dict[type[Model], int]:
     if made:
         street.officials.add(*(users[name] for name in plan.street_officials))
 
-    existing = set(Community.objects.values_list("code", flat=True))
-    rows = [
+    # `existing` and `rows` hold each model's natural keys and new rows in turn.
+    existing: set[Any] = set(Community.objects.values_list("code", flat=True))
+    rows: list[Any] = [
         Community(street=street, code=code, name=name, secretary_id=users[secretary])
         for code, name, secretary in plan.communities
     ]
@@ -665,7 +672,7 @@ def _seed_geography(plan: DemoPlan) -> dict[type[Model], int]:
     return created
 
 
-def _area(area: Grid | Compound, boundary: GeoJSON) -> Grid | Compound:
+def _area(area: AreaT, boundary: GeoJSON) -> AreaT:
     # bulk_create skips Area.save(), which keeps the centre point: set it here.
     area.boundary = boundary
     area.centre_lat, area.centre_lng = polygon_centre(boundary)

@@ -1,6 +1,7 @@
 """seed_demo: the demo street is complete, lies where it should, and seeding is deterministic and idempotent."""
 
 import hashlib
+import importlib.util
 import json
 from datetime import timedelta
 from io import StringIO
@@ -109,6 +110,20 @@ def test_the_street_has_the_public_figures_and_national_codes():
     assert not workers.filter(grids__isnull=True).exists()
     assert not Grid.objects.filter(workers__isnull=True).exists()
     assert "9165" in output and "demo12345" in output
+
+
+def test_the_case_catalogue_has_every_category_the_scenes_open():
+    output = seed()
+    if importlib.util.find_spec("cases.catalogue") is None:  # the cases app's catalogue is not there yet
+        assert "skipped" in output
+        return
+    from cases.models import Category
+
+    wanted = set(Scene.objects.values_list("case_category_code", flat=True)) | {
+        "fire-emergency",
+        "device-fault",
+    }
+    assert wanted <= set(Category.objects.values_list("code", flat=True))
 
 
 def test_the_duty_roster_covers_every_grid_now_and_for_the_next_week():
