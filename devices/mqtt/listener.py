@@ -107,6 +107,7 @@ class IngestListener:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     # lifecycle ------------------------------------------------------------------------------------
 
@@ -132,6 +133,7 @@ class IngestListener:
         self.client.loop_stop()
 
     def wait_connected(self, timeout: float = 10.0) -> bool:
+        """Wait until connected and subscribed (the broker acknowledged the subscription)."""
         return self.connected.wait(timeout)
 
     # paho callbacks (network thread) -------------------------------------------------------------
@@ -152,6 +154,13 @@ class IngestListener:
             getattr(flags, "session_present", "?"),
             self.topic,
         )
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, reason_codes: Any, properties: Any
+    ) -> None:
+        if any(code.is_failure for code in reason_codes):
+            logger.error("MQTT subscription to %s refused: %s", self.topic, reason_codes)
+            return
         self.connected.set()
 
     def _on_disconnect(

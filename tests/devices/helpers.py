@@ -1,0 +1,49 @@
+"""Helpers of the devices integration tests: publish protocol v1 with paho, wait for a condition."""
+
+import json
+import time
+from collections.abc import Callable, Iterable
+
+import paho.mqtt.client as mqtt
+from django.utils import timezone
+from paho.mqtt.enums import CallbackAPIVersion
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 15.0, every: float = 0.05) -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(every)
+
+
+class Publisher:
+    """A device-side paho client (QoS 1); `publish` waits until the broker acknowledged."""
+
+    def __init__(self, host: str, port: int, *, client_id: str = "", username: str = "", password: str = ""):
+        self.client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id)
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(0)
+        if username:
+            self.client.username_pw_set(username, password)
+        self.client.connect(host, port)
+        self.client.loop_start()
+
+    def publish(self, topic: str, payload: bytes, *, wait: bool = True) -> mqtt.MQTTMessageInfo:
+        info = self.client.publish(topic, payload, qos=1)
+        if wait:
+            info.wait_for_publish(10)
+        return info
+
+    def reading(self, code: str, *, wait: bool = True, **fields: object) -> mqtt.MQTTMessageInfo:
+        body = {"ts": timezone.now().isoformat(), "type": "smoke", "value": 0, **fields}
+        return self.publish(f"sensors/{code}/data", json.dumps(body).encode(), wait=wait)
+
+    def wait_all(self, infos: Iterable[mqtt.MQTTMessageInfo]) -> None:
+        for info in infos:
+            info.wait_for_publish(30)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -1,0 +1,188 @@
+"""IngestListener on a real Mosquitto: stores every message once, PUBACKs only after the commit,
+turns each bad input class into a dead letter and keeps ingesting, splits load over shared
+subscriptions."""
+
+import itertools
+import uuid
+
+import pytest
+
+from devices.models import DeadLetter, Inbox
+from devices.mqtt.listener import IngestListener
+from devices.services import ingest_messages
+from tests.devices.factories import SensorPointFactory
+from tests.devices.helpers import Publisher, wait_until
+
+pytestmark = pytest.mark.integration
+ids = itertools.count(1)
+
+
+def store_only(items):  # the listener's store without the Celery hop: these tests look at the inbox
+    return ingest_messages(messages=items, enqueue=False)
+
+
+@pytest.fixture
+def broker(private_mosquitto):
+    return private_mosquitto
+
+
+def make_listener(broker, *, client_id: str | None = None, shared: bool = True, store=store_only, **kwargs):
+    listener = IngestListener(
+        host=broker["host"],
+        port=broker["port"],
+        client_id=client_id or f"test-{uuid.uuid4().hex[:8]}",
+        shared_subscription=shared,
+        store=store,
+        **kwargs,
+    )
+    listener.start()
+    assert listener.wait_connected(10)
+    return listener
+
+
+@pytest.fixture
+def listener(broker, transactional_db):
+    running = make_listener(broker)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def publisher(broker):
+    client = Publisher(broker["host"], broker["port"])
+    yield client
+    client.close()
+
+
+def test_messages_are_stored_once_and_acknowledged(listener, publisher):
+    point = SensorPointFactory()
+    for n in range(20):
+        publisher.reading(point.code, id=f"m-{n}")
+    publisher.reading(point.code, id="m-3")  # a device retrying
+    assert wait_until(lambda: listener.stats["acked"] == 21)
+    assert Inbox.objects.filter(device_code=point.code).count() == 20
+    assert (listener.stats["stored"], listener.stats["duplicates"]) == (20, 1)
+
+
+BAD_INPUTS = [
+    ("malformed_json", "sensors/{code}/data", b'{"id": "x", '),
+    ("oversize", "sensors/{code}/data", b'{"pad": "' + b"x" * 5000 + b'"}'),
+    ("missing_field", "sensors/{code}/data", b'{"ts": "{ts}", "type": "smoke", "value": 1}'),
+    ("wrong_type", "sensors/{code}/data", b'{"id": "w", "ts": "{ts}", "type": "smoke", "value": "1"}'),
+    ("bad_value", "sensors/{code}/data", b'{"id": "v", "ts": "{ts}", "type": "smoke", "value": 7}'),
+    ("bad_timestamp", "sensors/{code}/data", b'{"id": "t", "ts": "21/11/2026 08:00", "type": "smoke", "value": 1}'),
+    ("ts_out_of_range", "sensors/{code}/data", b'{"id": "r", "ts": "2020-01-01T00:00:00+08:00", "type": "smoke", "value": 1}'),
+    ("unknown_type", "sensors/{code}/data", b'{"id": "u", "ts": "{ts}", "type": "radiation", "value": 1}'),
+    ("topic_mismatch", "sensors/{code}/data", b'{"id": "d", "device": "SOMEONE-ELSE", "ts": "{ts}", "type": "smoke", "value": 1}'),
+    ("bad_topic", "sensors/not a code!/data", b'{"id": "b", "ts": "{ts}", "type": "smoke", "value": 1}'),
+    ("unknown_device", "sensors/NOBODY-9/data", b'{"id": "n", "ts": "{ts}", "type": "smoke", "value": 1}'),
+    ("inactive_device", "sensors/{inactive}/data", b'{"id": "i", "ts": "{ts}", "type": "smoke", "value": 1}'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("reason", "topic", "raw"), BAD_INPUTS, ids=[row[0] for row in BAD_INPUTS])
+def test_each_bad_input_class_is_a_dead_letter_and_ingest_goes_on(
+    broker, listener, publisher, reason, topic, raw
+):
+    from django.utils import timezone
+
+    point = SensorPointFactory()
+    inactive = SensorPointFactory(status="maintenance")
+    raw = raw.replace(b"{ts}", timezone.now().isoformat().encode())
+    publisher.publish(topic.format(code=point.code, inactive=inactive.code), raw)
+    publisher.reading(point.code, id="after-the-bad-one")
+    assert wait_until(lambda: Inbox.objects.filter(msg_id="after-the-bad-one").exists())
+    letter = wait_until(lambda: DeadLetter.objects.first())
+    assert letter is not None
+    assert letter.reason == reason
+    assert bytes(letter.payload) == raw
+    assert DeadLetter.objects.count() == 1
+
+
+def test_nothing_is_acknowledged_before_the_commit_so_the_broker_redelivers(
+    broker, transactional_db, publisher
+):
+    point = SensorPointFactory()
+    client_id = "test-redelivery"
+
+    def failing_store(items):
+        raise RuntimeError("database unavailable")
+
+    broken = make_listener(broker, client_id=client_id, store=failing_store)
+    try:
+        publisher.reading(point.code, id="must-survive")
+        assert wait_until(lambda: broken.stats["received"] >= 1)
+    finally:
+        broken.stop()
+    assert broken.stats["acked"] == 0
+    assert not Inbox.objects.exists()
+
+    healthy = make_listener(broker, client_id=client_id)  # same session: the broker delivers it again
+    try:
+        assert wait_until(lambda: Inbox.objects.filter(msg_id="must-survive").exists())
+    finally:
+        healthy.stop()
+
+
+def test_messages_published_while_the_listener_is_down_wait_in_its_session(
+    broker, transactional_db, publisher
+):
+    point = SensorPointFactory()
+    first = make_listener(broker, client_id="test-session")
+    first.stop()
+    for n in range(50):
+        publisher.reading(point.code, id=f"offline-{n}")
+    again = make_listener(broker, client_id="test-session")
+    try:
+        assert wait_until(lambda: Inbox.objects.count() == 50)
+    finally:
+        again.stop()
+
+
+def test_two_listeners_split_a_shared_subscription(broker, transactional_db, publisher):
+    point = SensorPointFactory()
+    a = make_listener(broker, client_id="test-share-a")
+    b = make_listener(broker, client_id="test-share-b")
+    try:
+        infos = [publisher.reading(point.code, id=f"s-{n}", wait=False) for n in range(400)]
+        publisher.wait_all(infos)
+        assert wait_until(lambda: Inbox.objects.count() == 400)
+        assert a.stats["received"] > 0
+        assert b.stats["received"] > 0
+        assert a.stats["received"] + b.stats["received"] == 400
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_batches_are_bounded_by_size(broker, transactional_db, publisher):
+    point = SensorPointFactory()
+    sizes: list[int] = []
+
+    def recording_store(items):
+        sizes.append(len(items))
+        return store_only(items)
+
+    listener = make_listener(broker, store=recording_store, batch_size=50, batch_wait=0.5)
+    try:
+        infos = [publisher.reading(point.code, id=f"b-{n}", wait=False) for n in range(500)]
+        publisher.wait_all(infos)
+        assert wait_until(lambda: Inbox.objects.count() == 500)
+        assert max(sizes) <= 50
+        assert sum(sizes) == 500
+    finally:
+        listener.stop()
+
+
+def test_a_lone_message_waits_at_most_the_batch_time(broker, transactional_db, publisher):
+    import time
+
+    point = SensorPointFactory()
+    listener = make_listener(broker, batch_size=500, batch_wait=0.05)
+    try:
+        started = time.monotonic()
+        publisher.reading(point.code, id="lonely")
+        assert wait_until(lambda: Inbox.objects.filter(msg_id="lonely").exists(), every=0.01)
+        assert time.monotonic() - started < 1.0
+    finally:
+        listener.stop()
