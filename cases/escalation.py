@@ -1,0 +1,249 @@
+"""Escalation: a policy's steps are copied onto the case when it starts; the beat sweep fires due steps.
+
+A step waits `after_minutes` from its anchor (the case's start, or the moment its current stage went
+overdue), then notifies a target by its channels, repeats up to the policy's limit, and stops when the
+case is accepted or closed (the step says which). Overdue-anchored steps re-arm at every new stage.
+Nothing here uses Celery ETA/countdown: due times live in the database (DESIGN.md rule 4).
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from command_center.models import User
+from grids.models import Community, DutyShift, Street
+from grids.selectors import on_duty
+
+from .models import (
+    Case,
+    CaseEscalation,
+    Category,
+    Channel,
+    EscalationPolicy,
+    Notification,
+    NotifyTarget,
+    StepAnchor,
+    StepUntil,
+)
+
+S = Case.Status
+# After acceptance the "until accepted" steps stop; a reopened or reworked case is dispatched again.
+ACCEPTED_STATUSES = frozenset({S.IN_PROGRESS, S.HANDLED, S.VERIFIED})
+
+
+def choose_policy(category: Category, severity: str) -> EscalationPolicy | None:
+    """The most specific enabled policy: category+severity, category, major category, then any."""
+    candidates = [category.pk, category.parent_id, None] if category.parent_id else [category.pk, None]
+    policies = list(
+        EscalationPolicy.objects.filter(enabled=True)
+        .filter(Q(category_id__in=[c for c in candidates if c]) | Q(category__isnull=True))
+        .filter(Q(severity=severity) | Q(severity=""))
+    )
+
+    def rank(policy: EscalationPolicy) -> tuple[int, int]:
+        return candidates.index(policy.category_id), 0 if policy.severity else 1
+
+    return min(policies, key=rank, default=None)
+
+
+def copy_policy(case: Case) -> None:
+    """Copy the chosen policy's steps onto a new case (later policy edits do not touch it)."""
+    policy = choose_policy(case.category, case.severity)
+    if policy is None:
+        return
+    case.escalation_policy = policy
+    CaseEscalation.objects.bulk_create(
+        CaseEscalation(
+            case=case,
+            position=step.position,
+            anchor=step.anchor,
+            after_minutes=step.after_minutes,
+            target=step.target,
+            channels=list(step.channels),
+            until=step.until,
+            repeat_limit=policy.repeat_limit,
+            repeat_every_minutes=policy.repeat_every_minutes,
+            due_at=case.created_at + timedelta(minutes=step.after_minutes)
+            if step.anchor == StepAnchor.START
+            else None,
+        )
+        for step in policy.steps.all()
+    )
+
+
+def is_finished(step: CaseEscalation, case: Case) -> bool:
+    if case.status in Case.FINAL_STATUSES:
+        return True
+    return step.until == StepUntil.ACCEPTED and case.status in ACCEPTED_STATUSES
+
+
+def stop_finished_steps(case: Case) -> None:
+    waiting = case.escalations.filter(state=CaseEscalation.State.WAITING)
+    for step in waiting:
+        if is_finished(step, case):
+            step.state = CaseEscalation.State.STOPPED
+            step.due_at = None
+            step.save(update_fields=["state", "due_at"])
+
+
+def arm_overdue_steps(case: Case, *, at: datetime) -> None:
+    for step in case.escalations.filter(anchor=StepAnchor.OVERDUE, state=CaseEscalation.State.WAITING):
+        step.due_at = at + timedelta(minutes=step.after_minutes)
+        step.fire_count = 0
+        step.save(update_fields=["due_at", "fire_count"])
+
+
+def reset_overdue_steps(case: Case) -> None:
+    """A new stage starts: overdue-anchored steps wait for that stage's overdue again."""
+    for step in case.escalations.filter(anchor=StepAnchor.OVERDUE):
+        if is_finished(step, case):
+            continue
+        step.state = CaseEscalation.State.WAITING
+        step.due_at = None
+        step.fire_count = 0
+        step.save(update_fields=["state", "due_at", "fire_count"])
+
+
+def recipients(case: Case, target: str, *, at: datetime) -> list[User]:
+    active = User.objects.filter(is_active=True)
+    users: list[User] = []
+    if target == NotifyTarget.ASSIGNEE:
+        if case.assignee_id:
+            users = list(active.filter(pk=case.assignee_id))
+        elif case.department_id:
+            users = list(active.filter(department_id=case.department_id))
+    elif target == NotifyTarget.DEPARTMENT:
+        if case.department_id:
+            users = list(active.filter(department_id=case.department_id))
+    elif target == NotifyTarget.GRID_WORKER:
+        if case.grid_id:
+            users = list(on_duty(duty=DutyShift.Duty.GRID_WORKER, grid_id=case.grid_id, at=at))
+            if not users:
+                users = list(active.filter(grids=case.grid_id, role=User.Role.GRID_WORKER))
+    elif target == NotifyTarget.DUTY_CHIEF:
+        users = list(on_duty(duty=DutyShift.Duty.DUTY_CHIEF, at=at))
+    elif target in (NotifyTarget.COMMUNITY_SECRETARY, NotifyTarget.STREET_LEADER):
+        community = (
+            Community.objects.select_related("secretary", "street__leader")
+            .filter(pk=case.community_id or 0)
+            .first()
+        )
+        if target == NotifyTarget.COMMUNITY_SECRETARY:
+            person = community.secretary if community else None
+        else:
+            street = community.street if community else Street.objects.order_by("pk").first()
+            person = street.leader if street else None
+        users = [person] if person is not None and person.is_active else []
+    return sorted({user.pk: user for user in users}.values(), key=lambda user: user.pk)
+
+
+def _address(user: User | None, channel: str) -> str:
+    if channel == Channel.WEBHOOK:
+        return str(getattr(settings, "NOTIFY_WEBHOOK_URL", ""))
+    if user is None:
+        return ""
+    if channel in (Channel.SMS, Channel.VOICE):
+        return user.phone
+    if channel == Channel.EMAIL:
+        return user.email
+    return f"user.{user.pk}"
+
+
+def message_for(case: Case, *, reason: str) -> tuple[str, str]:
+    flags = "".join([_("[Emergency] ") if case.emergency else "", _("[Overdue] ") if case.overdue else ""])
+    subject = _("%(flags)sCase #%(id)s %(title)s · %(place)s") % {
+        "flags": flags,
+        "id": case.pk,
+        "title": case.title,
+        "place": case.place or "",
+    }
+    deadline = timezone.localtime(case.deadline).strftime("%m-%d %H:%M") if case.deadline else "—"
+    body = _("%(reason)s Status: %(status)s. Deadline: %(deadline)s. Open: /console/?case=%(id)s") % {
+        "reason": reason,
+        "status": case.get_status_display(),
+        "deadline": deadline,
+        "id": case.pk,
+    }
+    return subject[:200], body
+
+
+def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
+    """Notify a due step's target (inside apply_transition's transaction); returns the event's details."""
+    from .workflow import IllegalTransition
+
+    step = CaseEscalation.objects.select_for_update().filter(pk=step_id, case=case).first()
+    if (
+        step is None
+        or step.state != CaseEscalation.State.WAITING
+        or step.due_at is None
+        or step.due_at > now
+        or case.status == S.SUSPENDED
+        or is_finished(step, case)
+    ):
+        raise IllegalTransition(_("This escalation step is not due."))
+    fire_no = step.fire_count + 1
+    users = recipients(case, step.target, at=now)
+    reason = _("Escalation step %(n)s: %(target)s.") % {
+        "n": step.position,
+        "target": step.get_target_display(),
+    }
+    subject, body = message_for(case, reason=reason)
+    created: list[int] = []
+    for channel in step.channels:
+        people: list[User | None] = [None] if channel == Channel.WEBHOOK else list(users)
+        for user in people:
+            address = _address(user, channel)
+            key = f"esc:{step.pk}:{fire_no}:{channel}:{user.pk if user else 'group'}"
+            missing = not address
+            notification, was_created = Notification.objects.get_or_create(
+                idempotency_key=key,
+                defaults={
+                    "case": case,
+                    "escalation": step,
+                    "recipient": user,
+                    "channel": channel,
+                    "address": address,
+                    "subject": subject,
+                    "body": body,
+                    # No phone, e-mail or webhook: recorded as failed, so it shows (never silently dropped).
+                    "status": Notification.Status.FAILED if missing else Notification.Status.PENDING,
+                    "last_error": _("No address for this channel.") if missing else "",
+                    "next_attempt_at": now + timedelta(seconds=60),
+                },
+            )
+            if was_created and not missing:
+                created.append(notification.pk)
+    step.fire_count = fire_no
+    step.last_fired_at = now
+    if fire_no <= step.repeat_limit:
+        step.due_at = now + timedelta(minutes=max(step.repeat_every_minutes, 1))
+    else:
+        step.state = CaseEscalation.State.DONE
+        step.due_at = None
+    step.save(update_fields=["fire_count", "last_fired_at", "due_at", "state"])
+    enqueue_notifications(created)
+    return {
+        "step": step.position,
+        "target": step.target,
+        "channels": list(step.channels),
+        "recipients": [user.username for user in users],
+        "notifications": len(created),
+        "fire": fire_no,
+    }
+
+
+def enqueue_notifications(ids: list[int]) -> None:
+    if not ids:
+        return
+    from .tasks import send_notification
+
+    def enqueue() -> None:
+        for notification_id in ids:
+            send_notification.delay(notification_id)
+
+    transaction.on_commit(enqueue)

@@ -1,0 +1,394 @@
+"""Writes: open cases (from any source, from alarms), sensor state, ratings, the deadline sweep.
+
+Status changes go through workflow.apply_transition; the functions here create cases and do the
+bookkeeping around them. Keyword-only, typed; callers hold their own transaction when they need one
+(the ingest path calls open_case_from_alarm inside its own).
+"""
+
+import logging
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from command_center.models import User
+from grids.models import Compound, Grid
+from grids.selectors import place_point
+
+from . import workflow
+from .escalation import copy_policy, enqueue_notifications
+from .models import (
+    SEVERITY_PRIORITY,
+    Case,
+    CaseEscalation,
+    Category,
+    Notification,
+    Severity,
+)
+from .photos import PhotoUpload, check_photos, save_photos
+from .selectors import merge_candidates
+from .workflow import BadInput, CaseNotFound, WorkflowError, apply_transition, broadcast_case, role_of
+
+logger = logging.getLogger(__name__)
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
+
+
+def _category(code: str) -> Category:
+    category = Category.objects.select_related("parent").filter(code=code, enabled=True).first()
+    if category is None:
+        message = _("Unknown or disabled case category %(code)s.") % {"code": code}
+        raise BadInput(message, category=message)
+    return category
+
+
+def _coordinate(value: Any, name: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or not low <= number <= high:
+        message = _("%(name)s must be a number between %(low)s and %(high)s.") % {
+            "name": name,
+            "low": low,
+            "high": high,
+        }
+        raise BadInput(message, **{name: message})
+    return number
+
+
+def _place(
+    lat: float, lng: float, grid_id: int | None, compound_id: int | None, locate: bool
+) -> tuple[int | None, int | None, int | None]:
+    """grid, community and compound ids for the case; located from the point unless given."""
+    if grid_id is None and compound_id is None and locate:
+        placement = place_point(lat, lng)
+        grid_id, compound_id = placement.grid_id, placement.compound_id
+    community_id = None
+    if compound_id is not None:
+        compound = Compound.objects.filter(pk=compound_id).values("grid_id", "community_id").first()
+        if compound is None:
+            raise BadInput(_("Unknown compound %(id)s.") % {"id": compound_id})
+        grid_id = grid_id or compound["grid_id"]
+        community_id = compound["community_id"]
+    if grid_id is not None:
+        grid = Grid.objects.filter(pk=grid_id).values("community_id").first()
+        if grid is None:
+            raise BadInput(_("Unknown grid %(id)s.") % {"id": grid_id})
+        community_id = grid["community_id"]
+    return grid_id, community_id, compound_id
+
+
+def create_case(
+    *,
+    source: str,
+    category_code: str,
+    lat: Any,
+    lng: Any,
+    description: str = "",
+    title: str = "",
+    address: str = "",
+    reporter: User | None = None,
+    role: str | None = None,
+    severity: str = "",
+    emergency: bool = False,
+    occurred_at: datetime | None = None,
+    grid_id: int | None = None,
+    compound_id: int | None = None,
+    locate: bool = True,
+    source_key: str = "",
+    sensor_code: str = "",
+    photos: Sequence[PhotoUpload] = (),
+    auto: bool = True,
+) -> Case:
+    """Create a case in `discovered`, then file and dispatch it as its category says.
+
+    Reports with an open case of the same category nearby stay in `discovered` for the dispatcher to
+    merge or file (sensor cases excepted: their source key already deduplicates them).
+    """
+    if source not in Case.Source.values:
+        message = _("Unknown source %(source)s.") % {"source": source}
+        raise BadInput(message, source=message)
+    category = _category(category_code)
+    lat = _coordinate(lat, "lat", -90, 90)
+    lng = _coordinate(lng, "lng", -180, 180)
+    severity = severity or category.severity
+    if severity not in Severity.values:
+        message = _("Unknown severity %(severity)s.") % {"severity": severity}
+        raise BadInput(message, severity=message)
+    title = (title or category.name).strip()
+    if len(title) > MAX_TITLE or len(description) > MAX_DESCRIPTION:
+        raise BadInput(_("The title or description is too long."))
+    if occurred_at is not None and timezone.is_naive(occurred_at):
+        raise BadInput(_("The time of occurrence needs a time zone."))
+    photos = check_photos(photos)
+    grid_id, community_id, compound_id = _place(lat, lng, grid_id, compound_id, locate)
+    now = timezone.now()
+    who = role_of(reporter, role)
+
+    with transaction.atomic():
+        case = Case(
+            source=source,
+            source_key=source_key,
+            sensor_code=sensor_code,
+            category=category,
+            title=title,
+            description=description,
+            address=address[:200],
+            severity=severity,
+            priority=SEVERITY_PRIORITY[Severity(severity)],
+            emergency=emergency,
+            lat=lat,
+            lng=lng,
+            grid_id=grid_id,
+            community_id=community_id,
+            compound_id=compound_id,
+            reporter=reporter,
+            occurred_at=occurred_at or now,
+            created_at=now,
+            updated_at=now,
+            stage_started_at=now,
+            last_alarm_at=occurred_at if source == Case.Source.SENSOR else None,
+        )
+        workflow.start_stage(case, now)
+        case.save()
+        workflow.record_creation(case, actor=reporter, role=who)
+        copy_policy(case)
+        if case.escalation_policy_id:
+            case.save(update_fields=["escalation_policy"])
+        if photos:
+            save_photos(case=case, event=case.events.first(), photos=photos, uploaded_by=reporter)
+        workflow.broadcast_case(case, "created")
+        if auto:
+            _auto_advance(case, now)
+        if case.escalations.filter(state=CaseEscalation.State.WAITING, due_at__lte=now).exists():
+            case_id = case.pk
+            transaction.on_commit(lambda: _enqueue_escalation(case_id))
+    return Case.objects.select_related("category").get(pk=case.pk)
+
+
+def _enqueue_escalation(case_id: int) -> None:
+    from .tasks import escalate_case
+
+    escalate_case.delay(case_id)
+
+
+def _auto_advance(case: Case, now: datetime) -> None:
+    category = case.category
+    if not (category.auto_file or case.emergency):
+        return
+    if case.source != Case.Source.SENSOR and merge_candidates(
+        category=category, lat=case.lat, lng=case.lng, exclude_id=case.pk
+    ):
+        return  # a possible duplicate: the dispatcher decides
+    apply_transition(case_id=case.pk, action="file", at=now)
+    if category.auto_dispatch or case.emergency:
+        try:
+            apply_transition(case_id=case.pk, action="dispatch", at=now)
+        except BadInput:
+            # Nobody found to send it to: it waits, filed, in the dispatcher's queue.
+            logger.warning("case %s: automatic dispatch found no department or person", case.pk)
+
+
+def _open_case_for_key(source_key: str) -> Case | None:
+    return (
+        Case.objects.select_for_update()
+        .select_related("category")
+        .filter(source_key=source_key, status__in=Case.OPEN_STATUSES)
+        .first()
+    )
+
+
+def _note_repeat(case: Case, *, occurred_at: datetime, severity: str) -> None:
+    case.alarm_count += 1
+    case.last_alarm_at = max(filter(None, [case.last_alarm_at, occurred_at]))
+    case.sensor_normal_since = None
+    fields = ["alarm_count", "last_alarm_at", "sensor_normal_since", "version", "updated_at"]
+    if severity in Severity.values and SEVERITY_PRIORITY[Severity(severity)] < case.priority:
+        case.severity = severity
+        case.priority = SEVERITY_PRIORITY[Severity(severity)]
+        fields += ["severity", "priority"]
+    case.version += 1
+    case.updated_at = timezone.now()
+    case.save(update_fields=fields)
+    broadcast_case(case, "updated")
+
+
+def open_case_from_alarm(
+    *,
+    source_key: str,
+    category_code: str,
+    severity: str,
+    title: str,
+    description: str,
+    lat: float,
+    lng: float,
+    grid_id: int | None,
+    compound_id: int | None,
+    occurred_at: datetime,
+    emergency: bool = False,
+    sensor_code: str = "",
+) -> int:
+    """The case for an alarm (contract with devices). Idempotent per source_key: an open case for the key
+    is updated (one more alarm, sensor no longer normal) and its id returned; otherwise a sensor case is
+    created and filed/dispatched as its category says. `sensor_code` (optional) makes the case findable
+    by sensor point."""
+    source_key = (source_key or "").strip()
+    if not source_key or len(source_key) > 120:
+        raise BadInput(_("An alarm case needs a source key of at most 120 characters."))
+    if occurred_at is None or timezone.is_naive(occurred_at):
+        raise BadInput(_("The alarm time needs a time zone."))
+    with transaction.atomic():
+        existing = _open_case_for_key(source_key)
+        if existing is not None:
+            _note_repeat(existing, occurred_at=occurred_at, severity=severity)
+            return existing.pk
+        try:
+            with transaction.atomic():
+                case = create_case(
+                    source=Case.Source.SENSOR,
+                    category_code=category_code,
+                    lat=lat,
+                    lng=lng,
+                    title=title,
+                    description=description,
+                    severity=severity,
+                    emergency=emergency,
+                    occurred_at=occurred_at,
+                    grid_id=grid_id,
+                    compound_id=compound_id,
+                    locate=grid_id is None and compound_id is None,
+                    source_key=source_key,
+                    sensor_code=sensor_code[:64],
+                )
+            return case.pk
+        except IntegrityError:
+            # Another process opened the case for this key a moment ago (the unique constraint says so).
+            existing = _open_case_for_key(source_key)
+            if existing is None:
+                raise
+            _note_repeat(existing, occurred_at=occurred_at, severity=severity)
+            return existing.pk
+
+
+def note_sensor_normal(*, case_id: int, normal_since: datetime) -> None:
+    """The sensor behind the case is back to normal since `normal_since` (verification may need it)."""
+    if normal_since is None or timezone.is_naive(normal_since):
+        raise BadInput(_("The time the sensor became normal needs a time zone."))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("category").filter(pk=case_id).first()
+        if case is None:
+            raise CaseNotFound(_("Case %(id)s does not exist.") % {"id": case_id})
+        if not case.is_open:
+            return
+        if case.sensor_normal_since is not None and case.sensor_normal_since <= normal_since:
+            return  # already normal since earlier: nothing new
+        case.sensor_normal_since = normal_since
+        case.version += 1
+        case.updated_at = timezone.now()
+        case.save(update_fields=["sensor_normal_since", "version", "updated_at"])
+        broadcast_case(case, "updated")
+
+
+def reopen_threshold() -> int:
+    return int(getattr(settings, "CASES_REOPEN_AT_STARS", 2))
+
+
+def rate_case(
+    *,
+    case_id: int,
+    stars: int,
+    comment: str = "",
+    actor: User | None = None,
+    idempotency_key: str | None = None,
+) -> Case:
+    """A resident's (or, by phone, a dispatcher's) rating of a closed case; 2 stars or less reopens it."""
+    role = None if actor is not None else workflow.RESIDENT
+    key = (idempotency_key or "").strip()[:90] or None
+    with transaction.atomic():
+        case = apply_transition(
+            case_id=case_id,
+            action="rate",
+            actor=actor,
+            role=role,
+            note=comment,
+            params={"stars": stars},
+            idempotency_key=f"{key}:rate" if key else None,
+        )
+        if case.status == Case.Status.CLOSED and stars <= reopen_threshold():
+            case = apply_transition(
+                case_id=case_id,
+                action="reopen",
+                actor=actor,
+                role=role,
+                note=str(_("Rated %(stars)s stars: %(comment)s") % {"stars": stars, "comment": comment}),
+                idempotency_key=f"{key}:reopen" if key else None,
+            )
+    return case
+
+
+def fire_due_escalations(*, case_id: int | None = None, now: datetime | None = None, limit: int = 500) -> int:
+    """Fire the escalation steps that are due (for one case, or all). Each in its own transaction."""
+    now = now or timezone.now()
+    due = CaseEscalation.objects.filter(state=CaseEscalation.State.WAITING, due_at__lte=now).exclude(
+        case__status=Case.Status.SUSPENDED
+    )
+    if case_id is not None:
+        due = due.filter(case_id=case_id)
+    fired = 0
+    for step_id, step_case_id in due.order_by("due_at").values_list("pk", "case_id")[:limit]:
+        try:
+            apply_transition(case_id=step_case_id, action="escalate", params={"step": step_id}, at=now)
+            fired += 1
+        except WorkflowError:
+            continue  # fired or stopped meanwhile by another sweep or a transition
+    return fired
+
+
+def mark_overdue_cases(*, now: datetime | None = None, limit: int = 1000) -> int:
+    now = now or timezone.now()
+    ids = (
+        Case.objects.filter(status__in=Case.TIMED_STATUSES, overdue=False, deadline__lte=now)
+        .order_by("deadline")
+        .values_list("pk", flat=True)[:limit]
+    )
+    marked = 0
+    for case_id in list(ids):
+        try:
+            apply_transition(case_id=case_id, action="mark_overdue", at=now)
+            marked += 1
+        except WorkflowError:
+            continue  # acted on meanwhile: no longer overdue
+    return marked
+
+
+def requeue_notifications(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Pending notifications whose task was lost or whose retry is due go back to the queue."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        # A lease: the sweep does not enqueue them again for a minute.
+        Notification.objects.filter(pk__in=ids).update(next_attempt_at=now + timedelta(seconds=60))
+        enqueue_notifications(ids)
+    return len(ids)
+
+
+def sweep_deadlines(*, now: datetime | None = None) -> dict[str, int]:
+    """The beat job: mark overdue cases, fire due escalation steps, requeue due notifications."""
+    now = now or timezone.now()
+    return {
+        "overdue": mark_overdue_cases(now=now),
+        "escalated": fire_due_escalations(now=now),
+        "requeued": requeue_notifications(now=now),
+    }

@@ -1,0 +1,24 @@
+"""Celery tasks: thin wrappers taking ids, idempotent, enqueued after commit."""
+
+from celery import shared_task
+from django.utils.dateparse import parse_datetime
+
+from . import notify, services
+
+
+@shared_task(name="cases.tasks.sweep_deadlines")
+def sweep_deadlines(at: str | None = None) -> dict[str, int]:
+    """The beat job (settings.PERIODIC_JOBS). `at` (ISO 8601) replaces "now", for drills and tests."""
+    now = parse_datetime(at) if at else None
+    return services.sweep_deadlines(now=now)
+
+
+@shared_task(name="cases.tasks.escalate_case")
+def escalate_case(case_id: int) -> int:
+    """Fire a new case's steps that are due at once (wait 0), without waiting for the next sweep."""
+    return services.fire_due_escalations(case_id=case_id)
+
+
+@shared_task(name="cases.tasks.send_notification")
+def send_notification(notification_id: int) -> str:
+    return notify.deliver(notification_id)
