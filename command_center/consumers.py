@@ -14,6 +14,7 @@
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -22,7 +23,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 
 from command_center.realtime import current_seqs
-from command_center.screen import ScreenScope, grid_param, screen_scope
+from command_center.screen import HEALTH_ALARM_TYPES, BadScreenRequest, ScreenScope, grid_param, screen_scope
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +52,12 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         try:
-            screen = await database_sync_to_async(screen_scope)(
-                user, grid_param(self.scope.get("query_string", b"").decode())
-            )
+            grid_id = grid_param(self.scope.get("query_string", b"").decode())
+        except BadScreenRequest:
+            await self.close(code=4400)
+            return
+        try:
+            screen = await database_sync_to_async(screen_scope)(user, grid_id)
         except PermissionDenied:
             await self.close(code=4403)
             return
@@ -85,6 +89,8 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
         self._note_seq(message.get("group"), message.get("seq"))
         if not self.screen.shows_grid(message.get("grid")):
             return
+        if message.get("kind") == "alarm" and (message.get("data") or {}).get("type") in HEALTH_ALARM_TYPES:
+            return  # device health shows as the sensor's state, not as an alarm on the screen
         key = (str(message.get("kind")), int(message.get("id") or 0))
         # group and seq stay: the page skips events its snapshot already holds (seq <= snapshot's).
         event = {k: v for k, v in message.items() if k != "type"}
@@ -139,7 +145,13 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
                 received, self.window_count = self.window_count, 0
                 try:
                     await self.send_json(
-                        {"type": "events", "events": events, "received": received, "resync": resync}
+                        {
+                            "type": "events",
+                            "events": events,
+                            "received": received,  # messages this frame stands for, before coalescing
+                            "resync": resync,
+                            "t": time.time(),
+                        }
                     )
                 except Exception:
                     logger.warning("screen frame not sent; the socket is closing", exc_info=True)

@@ -1,0 +1,259 @@
+"""The wall screen socket ws/screen/: authenticated, origin checked, scoped, coalesced, gap-aware."""
+
+import asyncio
+import functools
+import time
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+
+from command_center.asgi import application
+from command_center.consumers import GAP_GRACE, ScreenConsumer
+from command_center.realtime import current_seqs
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+
+
+def run_async(test):  # type: ignore[no-untyped-def]
+    """Run an async test in its own event loop (no asyncio plugin needed)."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return async_to_sync(test)(*args, **kwargs)
+
+    return wrapper
+
+
+def communicator(user, query: str = "") -> WebsocketCommunicator:
+    comm = WebsocketCommunicator(ScreenConsumer.as_asgi(), "/ws/screen/" + (f"?{query}" if query else ""))
+    comm.scope["user"] = user
+    comm.scope["query_string"] = query.encode()
+    return comm
+
+
+async def refused_with(user, query: str = "") -> int | None:
+    comm = communicator(user, query)
+    connected, code = await comm.connect()
+    assert connected is False
+    await comm.disconnect()
+    return code
+
+
+class Sender:
+    """Sends realtime messages the way command_center.realtime.send_now does, numbered per group."""
+
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.seqs: dict[str, int] = {}
+
+    async def start(self, groups: list[str]) -> None:
+        self.seqs.update(await sync_to_async(current_seqs)(groups))
+
+    async def send(
+        self, *, kind="case", obj_id=1, version=1, grid=None, groups=("district",), skip=False, **data
+    ):
+        for group in groups:
+            self.seqs[group] = self.seqs.get(group, 0) + 1
+            if skip:
+                continue  # as if the layer had dropped it
+            await self.layer.group_send(
+                group,
+                {
+                    "type": "realtime.event",
+                    "event": f"{kind}.updated",
+                    "kind": kind,
+                    "id": obj_id,
+                    "version": version,
+                    "grid": grid,
+                    "at": "2026-11-21T08:00:00+08:00",
+                    "data": {"title": f"{kind} {obj_id}", **data},
+                    "group": group,
+                    "seq": self.seqs[group],
+                },
+            )
+
+
+async def frames_until_quiet(comm: WebsocketCommunicator, quiet: float = 0.6) -> list[dict]:
+    # (receive_json_from with a timeout would cancel the consumer when it times out)
+    frames = []
+    while not await comm.receive_nothing(timeout=quiet, interval=0.02):
+        frames.append(await comm.receive_json_from())
+    return frames
+
+
+def events_of(frames: list[dict]) -> list[dict]:
+    return [event for frame in frames for event in frame["events"]]
+
+
+@run_async
+async def test_anonymous_screens_are_refused(world):
+    assert await refused_with(AnonymousUser()) == 4401
+
+
+@run_async
+async def test_handlers_and_grids_outside_the_scope_are_refused(world):
+    assert await refused_with(world.handler) == 4403
+    assert await refused_with(world.official, f"grid={world.other_grid.pk}") == 4403
+    assert await refused_with(world.worker, f"grid={world.street_grids[1].pk}") == 4403
+    assert await refused_with(world.dispatcher, "grid=abc") == 4400
+
+
+@run_async
+async def test_the_origin_is_checked_and_the_session_authenticates(world):
+    client = Client()
+    await sync_to_async(client.force_login)(world.dispatcher)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    def socket(origin: bytes) -> WebsocketCommunicator:
+        return WebsocketCommunicator(
+            application,
+            "/ws/screen/",
+            headers=[(b"host", b"127.0.0.1"), (b"origin", origin), (b"cookie", cookie)],
+        )
+
+    evil = socket(b"http://evil.example")
+    connected, _code = await evil.connect()
+    assert connected is False
+    await evil.disconnect()
+
+    good = socket(b"http://127.0.0.1")
+    connected, _code = await good.connect()
+    assert connected is True
+    hello = await good.receive_json_from()
+    assert hello == {"type": "hello", "groups": ["district"], "grid": None}
+    await good.disconnect()
+
+    anonymous = WebsocketCommunicator(
+        application, "/ws/screen/", headers=[(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")]
+    )
+    connected, code = await anonymous.connect()
+    assert (connected, code) == (False, 4401)
+
+
+@run_async
+async def test_each_screen_gets_only_its_scope(world):
+    grid_1, grid_2, grid_3 = (g.pk for g in world.street_grids)
+    other = world.other_grid.pk
+    worker = communicator(world.worker)
+    official = communicator(world.official)
+    per_grid = communicator(world.dispatcher, f"grid={grid_2}")
+    for comm in (worker, official, per_grid):
+        connected, _ = await comm.connect()
+        assert connected
+        await comm.receive_json_from()  # hello
+    sender = Sender()
+    await sender.start(["district", f"grid.{grid_1}", f"grid.{grid_2}", f"grid.{other}"])
+
+    await sender.send(obj_id=1, grid=grid_1, groups=("district", f"grid.{grid_1}"))
+    await sender.send(obj_id=2, grid=grid_2, groups=("district", f"grid.{grid_2}"))
+    await sender.send(obj_id=3, grid=other, groups=("district", f"grid.{other}"))
+    await sender.send(obj_id=4, grid=None, groups=("district",))  # not located: district screens only
+    await sender.send(
+        kind="alarm", obj_id=5, grid=grid_1, groups=("district", f"grid.{grid_1}"), type="offline"
+    )
+
+    assert [e["id"] for e in events_of(await frames_until_quiet(worker))] == [1]
+    assert [e["id"] for e in events_of(await frames_until_quiet(official))] == [1, 2]
+    assert [e["id"] for e in events_of(await frames_until_quiet(per_grid))] == [2]
+    for comm in (worker, official, per_grid):
+        await comm.disconnect()
+    assert grid_3  # (a third grid of the street exists and got nothing)
+
+
+@run_async
+async def test_every_event_carries_id_version_and_its_sequence_number(world):
+    comm = communicator(world.dispatcher)
+    await comm.connect()
+    await comm.receive_json_from()
+    sender = Sender()
+    await sender.start(["district"])
+    await sender.send(kind="alarm", obj_id=7, version=3, grid=world.street_grids[0].pk, severity="critical")
+    [frame] = await frames_until_quiet(comm)
+    [event] = frame["events"]
+    assert (event["kind"], event["id"], event["version"], event["since"]) == ("alarm", 7, 3, 3)
+    assert event["group"] == "district" and event["seq"] == sender.seqs["district"]
+    assert event["data"]["severity"] == "critical"
+    assert frame["resync"] is False
+    await comm.disconnect()
+
+
+@run_async
+async def test_a_storm_of_1000_events_a_second_reaches_a_screen_in_at_most_10_frames_a_second(world):
+    comm = communicator(world.dispatcher)
+    await comm.connect()
+    await comm.receive_json_from()
+    sender = Sender()
+    await sender.start(["district"])
+    seconds, per_second, objects = 3, 1000, 400
+    latest: dict[int, int] = {}
+
+    async def storm() -> None:
+        started = time.monotonic()
+        for n in range(seconds * per_second):
+            obj_id = n % objects
+            latest[obj_id] = latest.get(obj_id, 0) + 1
+            await sender.send(obj_id=obj_id, version=latest[obj_id], grid=world.street_grids[0].pk)
+            if n % 20 == 19:  # pace: 1,000 a second
+                await asyncio.sleep(max(0.0, started + (n + 1) / per_second - time.monotonic()))
+
+    task = asyncio.ensure_future(storm())
+    frames: list[dict] = []
+    while not task.done():
+        if not await comm.receive_nothing(timeout=0.05, interval=0.01):
+            frames.append(await comm.receive_json_from())
+    await task
+    frames += await frames_until_quiet(comm)
+    await comm.disconnect()
+
+    times = [frame["t"] for frame in frames]
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 10
+    assert len(frames) >= seconds * 5  # it kept flowing, not one frame at the end
+    assert sum(frame["received"] for frame in frames) == seconds * per_second  # nothing lost
+    assert not any(frame["resync"] for frame in frames)
+    final: dict[int, int] = {}
+    for event in events_of(frames):
+        assert event["version"] > final.get(event["id"], 0)  # never an older version after a newer one
+        final[event["id"]] = event["version"]
+    assert final == latest  # every object ends at its latest version
+
+
+@run_async
+async def test_a_missing_sequence_number_makes_the_screen_resync(world):
+    comm = communicator(world.dispatcher)
+    await comm.connect()
+    await comm.receive_json_from()
+    sender = Sender()
+    await sender.start(["district"])
+    await sender.send(obj_id=1)
+    await sender.send(obj_id=2, skip=True)  # dropped by the layer
+    await sender.send(obj_id=3)
+    started = time.monotonic()
+    frames = await frames_until_quiet(comm, quiet=GAP_GRACE + 1.0)
+    assert [frame["resync"] for frame in frames][-1] is True
+    assert time.monotonic() - started < GAP_GRACE + 2.5
+    assert [e["id"] for e in events_of(frames)] == [1, 3]
+    await comm.disconnect()
+
+
+@run_async
+async def test_a_late_message_is_not_a_gap(world):
+    comm = communicator(world.dispatcher)
+    await comm.connect()
+    await comm.receive_json_from()
+    layer = get_channel_layer()
+    base = (await sync_to_async(current_seqs)(["district"]))["district"]
+    for obj_id, seq in ((1, base + 1), (3, base + 3), (2, base + 2)):  # 2 overtaken by 3
+        await layer.group_send(
+            "district",
+            {"type": "realtime.event", "event": "case.filed", "kind": "case", "id": obj_id, "version": 1,
+             "grid": None, "data": {}, "group": "district", "seq": seq},
+        )  # fmt: skip
+    frames = await frames_until_quiet(comm, quiet=GAP_GRACE + 0.8)
+    assert not any(frame["resync"] for frame in frames)
+    assert sorted(e["id"] for e in events_of(frames)) == [1, 2, 3]
+    await comm.disconnect()
