@@ -5,8 +5,9 @@
     ...
     simulator.stop()    # waits (briefly) for the broker to acknowledge what was sent
 
-Every active point is visited in turn (a shuffled round robin), so at a rate of at least
-points / heartbeat interval (about 31/s for the demo street) no point looks offline. A visit sends a
+Every active point is visited in turn (a shuffled round robin), once every points / rate seconds; ingest
+calls a point offline after 3 missed heartbeat intervals (900 s by default), so the demo street's 9,128
+active points need a rate of at least about 10/s to stay online. A visit sends a
 heartbeat or a normal reading. Now and then an incident starts on one point (smoke, a hydrant below
 0.10 MPa, noise over the night limit, a fire lane occupied for a while...): its abnormal value is sent at
 once, repeated every minute while it lasts, and a normal value follows at the end. `storm` sends smoke
