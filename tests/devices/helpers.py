@@ -1,12 +1,18 @@
 """Helpers of the devices integration tests: publish protocol v1 with paho, wait for a condition."""
 
 import json
+import os
+import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from django.utils import timezone
 from paho.mqtt.enums import CallbackAPIVersion
+
+from tests.conftest import ROOT
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 15.0, every: float = 0.05) -> object:
@@ -47,3 +53,31 @@ class Publisher:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+class Proc:
+    """A child process in its own process group, so kill -9 takes its children too."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.args, self.env, self.log = args, env, log
+        self.popen: subprocess.Popen | None = None
+
+    def start(self) -> "Proc":
+        out = self.log.open("a")
+        self.popen = subprocess.Popen(
+            self.args, cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
+        )
+        return self
+
+    def kill9(self) -> None:
+        assert self.popen is not None
+        os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(10)
+
+    def stop(self) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)

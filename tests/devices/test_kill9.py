@@ -3,10 +3,7 @@ restarts exactly 10,000 are stored, none twice. The same run with paho's default
 messages, which proves the test can see the trap."""
 
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -21,41 +18,13 @@ from django.utils import timezone
 
 from devices.models import DeadLetter, Inbox, Reading
 from devices.services import sweep_inbox
-from tests.conftest import ROOT, child_env
+from tests.conftest import child_env
 from tests.devices.factories import SensorPointFactory
-from tests.devices.helpers import Publisher, wait_until
+from tests.devices.helpers import Proc, Publisher, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 TOTAL = 10_000
 POINTS = 100
-
-
-class Proc:
-    """A child process in its own process group, so kill -9 takes its children too."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.args, self.env, self.log = args, env, log
-        self.popen: subprocess.Popen | None = None
-
-    def start(self) -> "Proc":
-        out = self.log.open("a")
-        self.popen = subprocess.Popen(
-            self.args, cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
-        )
-        return self
-
-    def kill9(self) -> None:
-        assert self.popen is not None
-        os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(10)
-
-    def stop(self) -> None:
-        if self.popen is not None and self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
 
 
 def listener_proc(broker: dict, tmp_path: Path, *, unsafe: bool = False) -> Proc:
