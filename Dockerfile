@@ -13,6 +13,7 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 COPY --from=static /build/node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
 COPY --from=static /build/node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+     /build/node_modules/leaflet.markercluster/dist/leaflet.markercluster.js.map \
      /build/node_modules/leaflet.markercluster/dist/MarkerCluster.css \
      /build/node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css static/vendor/markercluster/
 # collectstatic needs settings; a throwaway var dir keeps the generated key out of the image.

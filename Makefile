@@ -39,6 +39,7 @@ static/vendor/.built: package.json package-lock.json
 	mkdir -p static/vendor/echarts static/vendor/markercluster
 	cp node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	   node_modules/leaflet.markercluster/dist/leaflet.markercluster.js.map \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css static/vendor/markercluster/
 	touch $@
