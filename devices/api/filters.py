@@ -1,0 +1,45 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from devices.models import Alarm, DeadLetter, SensorPoint
+
+
+class SensorPointFilter(django_filters.FilterSet):
+    type = django_filters.CharFilter(field_name="sensor_type")
+    scene = django_filters.CharFilter(field_name="scene__code")
+    code = django_filters.CharFilter(field_name="code")
+
+    class Meta:
+        model = SensorPoint
+        fields = ["type", "scene", "code", "status", "grid", "compound"]
+
+
+class AlarmFilter(django_filters.FilterSet):
+    sensor_point = django_filters.CharFilter(field_name="point__code", label=_("sensor point code"))
+    scene = django_filters.CharFilter(field_name="scene__code")
+    active = django_filters.BooleanFilter(field_name="cleared_at", lookup_expr="isnull", label=_("active"))
+    grid = django_filters.NumberFilter(field_name="point__grid_id")
+    compound = django_filters.NumberFilter(field_name="point__compound_id")
+
+    class Meta:
+        model = Alarm
+        fields = [
+            "sensor_point",
+            "scene",
+            "type",
+            "severity",
+            "active",
+            "flapping",
+            "false_alarm",
+            "grid",
+            "compound",
+        ]
+
+
+class DeadLetterFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+
+    class Meta:
+        model = DeadLetter
+        fields = ["reason", "device_code", "since", "until"]

@@ -1,0 +1,153 @@
+"""Sensor points, alarms and dead letters. Every queryset is scoped through grids.scoping."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from command_center.api.exceptions import Conflict
+from command_center.api.pagination import CursorPage
+from command_center.models import User
+from devices import services
+from devices.models import Alarm, DeadLetter, SensorPoint
+from devices.registry import register_point
+from grids.scoping import ScopePaths, scope_queryset
+
+from .filters import AlarmFilter, DeadLetterFilter, SensorPointFilter
+from .serializers import (
+    AlarmSerializer,
+    DeadLetterSerializer,
+    SensorPointCreatedSerializer,
+    SensorPointCreateSerializer,
+    SensorPointSerializer,
+)
+
+POINT_SCOPE = ScopePaths(grid="grid", department="department")
+ALARM_SCOPE = ScopePaths(grid="point__grid", department="point__department")
+# Roles that may clear an alarm or call it false (anyone in scope may acknowledge).
+CLEARING_ROLES: set[str] = {User.Role.ADMIN, User.Role.DISPATCHER, User.Role.GRID_WORKER}
+
+
+def is_admin(user: Any) -> bool:
+    return bool(user.is_superuser or user.role == User.Role.ADMIN)
+
+
+class IsRegistryAdmin(permissions.BasePermission):
+    """Reading points: anyone in scope. Registering them: administrators."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in permissions.SAFE_METHODS or is_admin(request.user)
+
+
+class IsDispatcherOrAdmin(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(
+            user.is_superuser or getattr(user, "role", None) in {User.Role.ADMIN, User.Role.DISPATCHER}
+        )
+
+
+class CountedCursorPage(CursorPage):
+    """A cursor page with the total count of the filtered list (for short lists such as dead letters)."""
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        self.total = queryset.count()
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data = {"count": self.total, **response.data}
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        result = super().get_paginated_response_schema(schema)
+        result["properties"] = {"count": {"type": "integer", "example": 123}, **result["properties"]}
+        return result
+
+
+class SensorPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Sensor points (感知点位) in the caller's scope; administrators register new ones."""
+
+    serializer_class = SensorPointSerializer
+    permission_classes = [permissions.IsAuthenticated, IsRegistryAdmin]
+    filterset_class = SensorPointFilter
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        queryset = SensorPoint.objects.select_related("scene")
+        return scope_queryset(queryset, self.request.user, POINT_SCOPE)  # type: ignore[arg-type]
+
+    @extend_schema(request=SensorPointCreateSerializer, responses={201: SensorPointCreatedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = SensorPointCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        point, password = register_point(
+            code=fields["code"],
+            sensor_type=fields["type"],
+            lat=fields["lat"],
+            lng=fields["lng"],
+            scene_code=fields["scene"],
+            grid_id=fields["grid"],
+            compound_id=fields["compound"],
+            building_id=fields["building"],
+            department_id=fields["department"],
+            installed_on=fields["installed_on"],
+            heartbeat_interval=fields["heartbeat_interval"],
+            threshold=fields["threshold"],
+            acoustic_zone=fields["acoustic_zone"],
+        )
+        body = SensorPointCreatedSerializer(point, context={"mqtt_password": password}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class AlarmViewSet(viewsets.ReadOnlyModelViewSet):
+    """Alarms in the caller's scope, newest first; `count` is how often the sensor repeated it."""
+
+    serializer_class = AlarmSerializer
+    filterset_class = AlarmFilter
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        queryset = Alarm.objects.select_related("point__scene", "point__compound", "point__grid", "scene")
+        return scope_queryset(queryset, self.request.user, ALARM_SCOPE)  # type: ignore[arg-type]
+
+    def _act(self, request: Request, act: Any, *, roles: set[str] | None = None) -> Response:
+        alarm = self.get_object()  # 404 outside the caller's scope
+        user = request.user
+        if roles is not None and not (user.is_superuser or user.role in roles):  # type: ignore[union-attr]
+            raise PermissionDenied(_("Your role may not do this to an alarm."))
+        try:
+            alarm = act(alarm_id=alarm.pk, user=user)
+        except services.AlarmStateError as exc:
+            raise Conflict(str(exc)) from exc
+        alarm = self.get_queryset().get(pk=alarm.pk)
+        return Response(AlarmSerializer(alarm).data)
+
+    @extend_schema(request=None, responses=AlarmSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, services.acknowledge_alarm)
+
+    @extend_schema(request=None, responses=AlarmSerializer)
+    @action(detail=True, methods=["post"])
+    def clear(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, services.clear_alarm, roles=CLEARING_ROLES)
+
+    @extend_schema(request=None, responses=AlarmSerializer)
+    @action(detail=True, methods=["post"], url_path="false-alarm")
+    def false_alarm(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, services.mark_false_alarm, roles=CLEARING_ROLES)
+
+
+class DeadLetterViewSet(viewsets.ReadOnlyModelViewSet):
+    """Messages the ingest could not accept, with the reason (administrators and dispatchers)."""
+
+    serializer_class = DeadLetterSerializer
+    permission_classes = [permissions.IsAuthenticated, IsDispatcherOrAdmin]
+    pagination_class = CountedCursorPage
+    filterset_class = DeadLetterFilter
+    queryset = DeadLetter.objects.all()

@@ -1,0 +1,402 @@
+"""The sensor point registry: register one point (admin, API), issue MQTT credentials, CSV import/export.
+
+Grid and compound come from the location (grids.selectors.PlaceFinder, an STR-tree built once per
+import) unless given. A CSV import is all-or-nothing: every bad row is reported with its line number
+and reason, and nothing is written unless every row is good.
+"""
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.models import Building, Compound, Grid
+from grids.selectors import PlaceFinder
+
+from . import credentials
+from .models import AcousticZone, Scene, SensorPoint
+from .mqtt.payloads import DEVICE_CODE_RE
+
+
+def resolve_scene(*, sensor_type: str, scene_code: str = "", scenes: Iterable[Scene] | None = None) -> Scene:
+    """The scene of a new point: the one named, else the only live scene of its sensor type."""
+    candidates = list(scenes) if scenes is not None else list(Scene.objects.filter(retired_at__isnull=True))
+    if scene_code:
+        scene = next((s for s in candidates if s.code == scene_code), None)
+        if scene is None:
+            raise ValidationError(
+                {"scene": _("No scene %(code)s (or it is retired).") % {"code": scene_code}}
+            )
+        if sensor_type and scene.sensor_type != sensor_type:
+            raise ValidationError(
+                {
+                    "type": _("Scene %(scene)s takes %(type)s sensors.")
+                    % {"scene": scene.code, "type": scene.sensor_type}
+                }
+            )
+        return scene
+    matching = [s for s in candidates if s.sensor_type == sensor_type]
+    if not matching:
+        raise ValidationError({"type": _("No scene takes sensors of type %(type)s.") % {"type": sensor_type}})
+    if len(matching) > 1:
+        codes = ", ".join(sorted(s.code for s in matching))
+        raise ValidationError(
+            {
+                "scene": _("Several scenes take %(type)s sensors; name one of: %(codes)s.")
+                % {"type": sensor_type, "codes": codes}
+            }
+        )
+    return matching[0]
+
+
+def _check_location(lat: Any, lng: Any) -> tuple[float, float]:
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        raise ValidationError({"lat": _("Latitude and longitude must be numbers.")}) from None
+    if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValidationError(
+            {"lat": _("Latitude must be within -90..90 and longitude within -180..180 (WGS84).")}
+        )
+    return lat, lng
+
+
+def register_point(
+    *,
+    code: str,
+    sensor_type: str,
+    lat: float,
+    lng: float,
+    scene_code: str = "",
+    grid_id: int | None = None,
+    compound_id: int | None = None,
+    building_id: int | None = None,
+    department_id: int | None = None,
+    installed_on: dt.date | None = None,
+    heartbeat_interval: int = 300,
+    threshold: float | None = None,
+    acoustic_zone: str = "",
+    finder: PlaceFinder | None = None,
+) -> tuple[SensorPoint, str]:
+    """Create a point with MQTT credentials; returns the point and its password (shown once)."""
+    lat, lng = _check_location(lat, lng)
+    scene = resolve_scene(sensor_type=sensor_type, scene_code=scene_code)
+    if building_id is not None and compound_id is None:
+        compound_id = Building.objects.filter(pk=building_id).values_list("compound_id", flat=True).first()
+    if compound_id is not None and grid_id is None:
+        grid_id = Compound.objects.filter(pk=compound_id).values_list("grid_id", flat=True).first()
+    if grid_id is None and compound_id is None:
+        placement = (finder or PlaceFinder()).place(lat, lng)
+        grid_id, compound_id = placement.grid_id, placement.compound_id
+    point = SensorPoint(
+        code=code,
+        scene=scene,
+        sensor_type=scene.sensor_type,
+        lat=lat,
+        lng=lng,
+        grid_id=grid_id,
+        compound_id=compound_id,
+        building_id=building_id,
+        department_id=department_id,
+        installed_on=installed_on,
+        heartbeat_interval=heartbeat_interval,
+        threshold=threshold,
+        acoustic_zone=acoustic_zone,
+    )
+    password = credentials.generate_password()
+    point.mqtt_password_hash = credentials.mosquitto_hash(password)
+    point.full_clean()
+    point.save()
+    return point, password
+
+
+def issue_credentials(*, point_ids: Iterable[int]) -> list[tuple[str, str]]:
+    """New MQTT passwords for these points (the old ones stop working at the next password file);
+    returns (code, password) pairs, the only time the passwords are visible."""
+    issued: list[tuple[str, str]] = []
+    with transaction.atomic():
+        points = list(SensorPoint.objects.select_for_update().filter(pk__in=list(point_ids)).order_by("code"))
+        for point in points:
+            password = credentials.generate_password()
+            point.mqtt_password_hash = credentials.mosquitto_hash(password)
+            issued.append((point.code, password))
+        SensorPoint.objects.bulk_update(points, ["mqtt_password_hash"], batch_size=1000)
+    return issued
+
+
+def place_point(point: SensorPoint, *, finder: PlaceFinder | None = None) -> SensorPoint:
+    """Grid and compound from the point's location (unsaved: the caller saves)."""
+    placement = (finder or PlaceFinder()).place(point.lat, point.lng)
+    point.grid_id, point.compound_id = placement.grid_id, placement.compound_id
+    return point
+
+
+# --------------------------------------------------------------------------------------------------
+# CSV
+
+CSV_COLUMNS = [
+    "code",
+    "type",
+    "scene",
+    "lat",
+    "lng",
+    "grid",
+    "compound",
+    "status",
+    "installed_on",
+    "heartbeat_interval",
+    "threshold",
+    "acoustic_zone",
+]
+REQUIRED_COLUMNS = {"code", "type", "lat", "lng"}
+MAX_ERRORS = 200
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return _("line %(line)s: %(reason)s") % {"line": self.line, "reason": self.reason}
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+        self.errors = errors
+
+
+def import_points_csv(source: io.TextIOBase | Iterable[str], *, chunk: int = 20_000) -> int:
+    """Import points from CSV (header row: code,type,lat,lng and optional scene, grid, compound (codes),
+    status, installed_on, heartbeat_interval, threshold, acoustic_zone). All or nothing: raises
+    ImportFailed with every bad row's line number and reason (up to 200), else returns the count.
+    Grid and compound come from the location when not given. Credentials are issued separately."""
+    reader = csv.DictReader(source)
+    header = {name.strip() for name in reader.fieldnames or []}
+    missing = REQUIRED_COLUMNS - header
+    if missing:
+        raise ImportFailed([RowError(1, _("missing columns: %(c)s") % {"c": ", ".join(sorted(missing))})])
+    unknown = header - set(CSV_COLUMNS)
+    if unknown:
+        raise ImportFailed([RowError(1, _("unknown columns: %(c)s") % {"c": ", ".join(sorted(unknown))})])
+
+    scenes = list(Scene.objects.filter(retired_at__isnull=True))
+    grids = dict(Grid.objects.values_list("code", "id"))
+    compounds = dict(Compound.objects.values_list("code", "id"))
+    compound_grid = dict(Compound.objects.values_list("id", "grid_id"))
+    existing = set(SensorPoint.objects.values_list("code", flat=True))
+    finder = PlaceFinder()
+    errors: list[RowError] = []
+    points: list[SensorPoint] = []
+    seen: dict[str, int] = {}
+    unplaced: list[int] = []  # indexes in `points` needing the locator
+    for row in reader:
+        line = reader.line_num
+        try:
+            point = _point_from_row(row, scenes, grids, compounds, compound_grid)
+        except ValidationError as exc:
+            errors.append(RowError(line, "; ".join(exc.messages)))
+        else:
+            if point.code in existing:
+                errors.append(RowError(line, _("code %(code)s is already registered") % {"code": point.code}))
+            elif point.code in seen:
+                errors.append(
+                    RowError(
+                        line,
+                        _("code %(code)s repeats line %(first)s")
+                        % {"code": point.code, "first": seen[point.code]},
+                    )
+                )
+            else:
+                seen[point.code] = line
+                if point.grid_id is None and point.compound_id is None:
+                    unplaced.append(len(points))
+                points.append(point)
+        if len(errors) >= MAX_ERRORS:
+            break
+    if errors:
+        raise ImportFailed(errors)
+    for start in range(0, len(unplaced), chunk):
+        part = unplaced[start : start + chunk]
+        placements = finder.place_many([(points[i].lat, points[i].lng) for i in part])
+        for i, placement in zip(part, placements, strict=True):
+            points[i].grid_id, points[i].compound_id = placement.grid_id, placement.compound_id
+    with transaction.atomic():
+        _insert_points(points, chunk)
+    return len(points)
+
+
+def _cell(row: dict[str, Any], name: str) -> str:
+    return (row.get(name) or "").strip()
+
+
+def _point_from_row(
+    row: dict[str, Any],
+    scenes: list[Scene],
+    grids: dict[str, int],
+    compounds: dict[str, int],
+    compound_grid: dict[int, int],
+) -> SensorPoint:
+    if None in row:  # csv puts extra cells under the key None
+        raise ValidationError(_("more cells than columns"))
+    problems: list[str] = []
+    code = _cell(row, "code")
+    if not DEVICE_CODE_RE.match(code):
+        problems.append(_("code must be 1-64 letters, digits, '.', '_' or '-'"))
+    scene = None
+    try:
+        scene = resolve_scene(sensor_type=_cell(row, "type"), scene_code=_cell(row, "scene"), scenes=scenes)
+    except ValidationError as exc:
+        problems.extend(exc.messages)
+    try:
+        lat, lng = _check_location(_cell(row, "lat"), _cell(row, "lng"))
+    except ValidationError as exc:
+        problems.extend(exc.messages)
+        lat = lng = 0.0
+    grid_id = compound_id = None
+    if _cell(row, "compound"):
+        compound_id = compounds.get(_cell(row, "compound"))
+        if compound_id is None:
+            problems.append(_("no compound %(code)s") % {"code": _cell(row, "compound")})
+        else:
+            grid_id = compound_grid[compound_id]
+    if _cell(row, "grid"):
+        grid_id = grids.get(_cell(row, "grid"))
+        if grid_id is None:
+            problems.append(_("no grid %(code)s") % {"code": _cell(row, "grid")})
+    status = _cell(row, "status") or SensorPoint.Status.ACTIVE
+    if status not in SensorPoint.Status.values:
+        problems.append(_("status must be one of %(s)s") % {"s": ", ".join(SensorPoint.Status.values)})
+    installed_on = None
+    if _cell(row, "installed_on"):
+        try:
+            installed_on = dt.date.fromisoformat(_cell(row, "installed_on"))
+        except ValueError:
+            problems.append(_("installed_on must be a date like 2026-11-21"))
+    heartbeat = 300
+    if _cell(row, "heartbeat_interval"):
+        try:
+            heartbeat = int(_cell(row, "heartbeat_interval"))
+            if heartbeat < 10:
+                raise ValueError
+        except ValueError:
+            problems.append(_("heartbeat_interval must be whole seconds, at least 10"))
+    threshold = None
+    if _cell(row, "threshold"):
+        try:
+            threshold = float(_cell(row, "threshold"))
+            if not math.isfinite(threshold):
+                raise ValueError
+        except ValueError:
+            problems.append(_("threshold must be a number"))
+    zone = _cell(row, "acoustic_zone")
+    if zone and zone not in AcousticZone.values:
+        problems.append(_("acoustic_zone must be one of %(z)s") % {"z": ", ".join(AcousticZone.values)})
+    if problems or scene is None:
+        raise ValidationError(problems)
+    return SensorPoint(
+        code=code,
+        scene=scene,
+        sensor_type=scene.sensor_type,
+        lat=lat,
+        lng=lng,
+        grid_id=grid_id,
+        compound_id=compound_id,
+        status=status,
+        installed_on=installed_on,
+        heartbeat_interval=heartbeat,
+        threshold=threshold,
+        acoustic_zone=zone,
+    )
+
+
+def _insert_points(points: list[SensorPoint], chunk: int) -> None:
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        for point in points:
+            point.created_at = now
+        SensorPoint.objects.bulk_create(points, batch_size=2000)
+        return
+    from psycopg2.extras import execute_values
+
+    columns = [
+        "code",
+        "scene_id",
+        "sensor_type",
+        "lat",
+        "lng",
+        "grid_id",
+        "compound_id",
+        "status",
+        "installed_on",
+        "heartbeat_interval",
+        "threshold",
+        "acoustic_zone",
+        "mqtt_password_hash",
+        "created_at",
+    ]
+    sql = f"INSERT INTO devices_sensorpoint ({', '.join(columns)}) VALUES %s"  # noqa: S608 (fixed names)
+    with connection.cursor() as cursor:
+        for start in range(0, len(points), chunk):
+            rows = [
+                (
+                    p.code,
+                    p.scene_id,
+                    p.sensor_type,
+                    p.lat,
+                    p.lng,
+                    p.grid_id,
+                    p.compound_id,
+                    p.status,
+                    p.installed_on,
+                    p.heartbeat_interval,
+                    p.threshold,
+                    p.acoustic_zone,
+                    "",
+                    now,
+                )
+                for p in points[start : start + chunk]
+            ]
+            execute_values(cursor.cursor, sql, rows, page_size=5000)
+
+
+def export_points_csv(points: Iterable[SensorPoint]) -> Iterator[str]:
+    """CSV lines (header first) in the import's format, so an export can be re-imported elsewhere."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for p in points:
+        writer.writerow(
+            [
+                p.code,
+                p.sensor_type,
+                p.scene.code,
+                p.lat,
+                p.lng,
+                p.grid.code if p.grid else "",
+                p.compound.code if p.compound else "",
+                p.status,
+                p.installed_on.isoformat() if p.installed_on else "",
+                p.heartbeat_interval,
+                "" if p.threshold is None else p.threshold,
+                p.acoustic_zone,
+            ]
+        )
+        yield flush()
