@@ -1,0 +1,66 @@
+"""Reads of the devices app: the screen's counters and the scenes' alarm statistics."""
+
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .models import Alarm, DeadLetter, Scene, SensorPoint
+from .services import RATE_KEY
+
+RATE_WINDOW = 10  # seconds averaged for messages_per_second
+
+
+def messages_per_second(*, window: int = RATE_WINDOW) -> float:
+    """Messages received by the listeners per second, over the last `window` complete seconds."""
+    now = int(time.time())
+    keys = [RATE_KEY.format(second=second) for second in range(now - window, now)]
+    counts = cache.get_many(keys)
+    return round(sum(int(v) for v in counts.values()) / window, 1)
+
+
+def screen_counters(*, now: datetime | None = None, grid_id: int | None = None) -> dict[str, Any]:
+    """Counters for the wall screen (contract): rate, dead letters today, points online/offline, alarms."""
+    now = now or timezone.now()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    points = SensorPoint.objects.filter(status=SensorPoint.Status.ACTIVE)
+    alarms = Alarm.objects.filter(cleared_at__isnull=True)
+    if grid_id is not None:
+        points, alarms = points.filter(grid_id=grid_id), alarms.filter(point__grid_id=grid_id)
+    online = points.aggregate(
+        online=Count("id", filter=Q(offline_after__gt=now)),
+        offline=Count("id", filter=Q(offline_after__lte=now)),
+    )
+    by_reason = dict(
+        DeadLetter.objects.filter(received_at__gte=midnight)
+        .values_list("reason")
+        .annotate(n=Count("id"))
+        .values_list("reason", "n")
+    )
+    return {
+        "messages_per_second": messages_per_second(),
+        "dead_letters_today": sum(by_reason.values()),
+        "dead_letters_by_reason": by_reason,
+        "points_online": online["online"],
+        "points_offline": online["offline"],
+        "active_alarms": alarms.count(),
+    }
+
+
+def with_alarm_statistics(scenes: QuerySet[Scene], *, now: datetime | None = None) -> QuerySet[Scene]:
+    """Scenes annotated with alarm volume and false alarms over 7 and 30 days (the admin's list)."""
+    now = now or timezone.now()
+    week, month = now - timedelta(days=7), now - timedelta(days=30)
+    return scenes.annotate(
+        alarms_7d=Count("alarms", filter=Q(alarms__raised_at__gte=week)),
+        false_7d=Count("alarms", filter=Q(alarms__raised_at__gte=week, alarms__false_alarm=True)),
+        alarms_30d=Count("alarms", filter=Q(alarms__raised_at__gte=month)),
+        false_30d=Count("alarms", filter=Q(alarms__raised_at__gte=month, alarms__false_alarm=True)),
+    )
+
+
+def false_alarm_rate(alarms: int, false: int) -> float | None:
+    return round(100 * false / alarms, 1) if alarms else None
