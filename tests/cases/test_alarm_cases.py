@@ -1,0 +1,138 @@
+"""The contract with devices: open_case_from_alarm and note_sensor_normal."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent
+from cases.services import note_sensor_normal, open_case_from_alarm
+from cases.workflow import BadInput, CaseNotFound
+
+
+def alarm(place, **overrides):  # type: ignore[no-untyped-def]
+    compound = place.compound
+    fields = {
+        "source_key": "alarm:1",
+        "category_code": "fire-smoke",
+        "severity": "critical",
+        "title": "烟感报警 3号楼",
+        "description": "smoke=1",
+        "lat": compound.centre_lat,
+        "lng": compound.centre_lng,
+        "grid_id": compound.grid_id,
+        "compound_id": compound.pk,
+        "occurred_at": timezone.now(),
+        "sensor_code": "SMK-0001",
+    }
+    fields.update(overrides)
+    return open_case_from_alarm(**fields)
+
+
+def test_an_alarm_opens_a_sensor_case_filed_and_dispatched(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    case = Case.objects.get(pk=alarm(place))
+    assert case.source == Case.Source.SENSOR
+    assert case.status == Case.Status.DISPATCHED
+    assert case.department == place.property_company
+    assert (case.grid_id, case.compound_id, case.community_id) == (
+        place.grid.pk,
+        place.compound.pk,
+        place.community.pk,
+    )
+    assert case.sensor_code == "SMK-0001"
+    assert list(case.events.values_list("action", flat=True)) == ["create", "file", "dispatch"]
+    assert case.version == 3
+    # The smoke category's handling limit: 15 minutes on the urgent clock.
+    assert case.deadline == case.handle_deadline
+    assert abs((case.deadline - case.dispatched_at) - timedelta(minutes=15)) < timedelta(seconds=1)
+
+
+def test_the_same_alarm_again_updates_the_open_case(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    first = alarm(place)
+    note_sensor_normal(case_id=first, normal_since=timezone.now())
+    later = timezone.now() + timedelta(minutes=1)
+    second = alarm(place, occurred_at=later)
+    assert second == first
+    case = Case.objects.get(pk=first)
+    assert case.alarm_count == 2
+    assert case.last_alarm_at == later
+    assert case.sensor_normal_since is None  # alarming again: not normal any more
+    assert Case.objects.filter(source_key="alarm:1").count() == 1
+    assert case.events.count() == 3  # a repeat is a counter, not a transition
+
+
+def test_a_closed_case_does_not_swallow_a_new_alarm(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    first = alarm(place)
+    Case.objects.filter(pk=first).update(status=Case.Status.CLOSED)
+    second = alarm(place)
+    assert second != first
+    assert Case.objects.filter(source_key="alarm:1").count() == 2
+
+
+def test_a_repeat_with_a_higher_severity_raises_it(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    first = alarm(place, severity="minor")
+    alarm(place, severity="critical")
+    case = Case.objects.get(pk=first)
+    assert (case.severity, case.priority) == ("critical", 0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"category_code": "no-such"}, "Unknown or disabled case category"),
+        ({"source_key": ""}, "source key"),
+        ({"occurred_at": timezone.now().replace(tzinfo=None)}, "time zone"),
+        ({"lat": 91.0}, "lat must be"),
+        ({"lng": float("nan")}, "lng must be"),
+        ({"severity": "apocalyptic"}, "Unknown severity"),
+        ({"grid_id": 999999, "compound_id": None}, "Unknown grid"),
+    ],
+)
+def test_bad_alarms_are_clear_errors_and_write_nothing(catalogue, place, overrides, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(BadInput, match=message):
+        alarm(place, **overrides)
+    assert not Case.objects.exists()
+    assert not CaseEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_opening_the_same_alarm_make_one_case(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    """Both find no open case and insert; the unique constraint turns the loser into a repeat."""
+    barrier = threading.Barrier(4)
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            barrier.wait()
+            ids.append(alarm(place, source_key="cluster:smoke:compound:1"))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(set(ids)) == 1
+    case = Case.objects.get(source_key="cluster:smoke:compound:1")
+    assert case.alarm_count == 4
+
+
+def test_note_sensor_normal(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    case_id = alarm(place)
+    since = timezone.now() - timedelta(minutes=3)
+    note_sensor_normal(case_id=case_id, normal_since=since)
+    note_sensor_normal(case_id=case_id, normal_since=since + timedelta(minutes=1))  # later: keeps the earlier
+    case = Case.objects.get(pk=case_id)
+    assert case.sensor_normal_since == since
+    assert case.version == 4
+    with pytest.raises(CaseNotFound):
+        note_sensor_normal(case_id=987654, normal_since=since)
+    with pytest.raises(BadInput, match="time zone"):
+        note_sensor_normal(case_id=case_id, normal_since=since.replace(tzinfo=None))
