@@ -191,8 +191,14 @@ PERIODIC_JOBS: list[tuple[str, int]] = [
     ("devices.tasks.sweep_inbox", 30),
     ("devices.tasks.sweep_offline_points", 60),
     ("cases.tasks.sweep_deadlines", 60),
+    ("devices.tasks.purge_old_rows", 3600),
 ]
 CELERY_BEAT_SCHEDULE = {task: {"task": task, "schedule": float(every)} for task, every in PERIODIC_JOBS}
+
+
+# Retention (devices.tasks.purge_old_rows): readings, and processed inbox rows (the dedup window).
+READINGS_RETENTION_DAYS = env_int("READINGS_RETENTION_DAYS", 180)
+INBOX_RETENTION_DAYS = env_int("INBOX_RETENTION_DAYS", 7)
 
 
 def _mqtt_settings(url: str) -> dict[str, Any]:
