@@ -968,8 +968,8 @@ def purge_old_rows(*, now: datetime | None = None, batch: int = 10_000) -> dict[
     """Retention: readings older than READINGS_RETENTION_DAYS, processed inbox rows older than
     INBOX_RETENTION_DAYS (the dedup window: a device retrying after that is stored again)."""
     now = now or timezone.now()
-    reading_days = getattr(settings, "READINGS_RETENTION_DAYS", 180)
-    inbox_days = getattr(settings, "INBOX_RETENTION_DAYS", 7)
+    reading_days = settings.READINGS_RETENTION_DAYS
+    inbox_days = settings.INBOX_RETENTION_DAYS
     counts = {"readings": 0, "inbox": 0}
     for key, queryset in (
         ("readings", Reading.objects.filter(ts__lt=now - timedelta(days=reading_days))),

@@ -1,0 +1,114 @@
+"""Sweepers and counters: rows left behind are re-queued, rows failing repeatedly become dead letters,
+retention purges old readings and inbox rows, and the screen counters add up."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+from django.utils import timezone
+
+from devices.models import Alarm, DeadLetter, Inbox, Reading
+from devices.selectors import screen_counters
+from devices.services import (
+    MAX_ATTEMPTS,
+    RATE_KEY,
+    ingest_messages,
+    process_inbox,
+    purge_old_rows,
+    sweep_inbox,
+)
+from tests.devices.conftest import received
+from tests.devices.factories import SensorPointFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    calls: list[list[int]] = []
+    monkeypatch.setattr("devices.services.enqueue_inbox", lambda ids: calls.append(list(ids)))
+    return calls
+
+
+def test_sweep_requeues_rows_left_behind(queued):
+    point = SensorPointFactory()
+    ids = ingest_messages(messages=[received(point.code) for _ in range(3)], enqueue=False).stored
+    assert sweep_inbox()["requeued"] == 0  # too fresh: their task may still be on its way
+    result = sweep_inbox(now=timezone.now() + timedelta(minutes=1))
+    assert result["requeued"] == 3
+    assert queued == [ids]
+    process_inbox(ids=ids)
+    assert sweep_inbox(now=timezone.now() + timedelta(minutes=1))["requeued"] == 0
+
+
+def test_rows_failing_repeatedly_become_dead_letters(queued):
+    point = SensorPointFactory()
+    (row_id,) = ingest_messages(messages=[received(point.code, id="poison")], enqueue=False).stored
+    Inbox.objects.filter(pk=row_id).update(attempts=MAX_ATTEMPTS)
+    result = sweep_inbox(now=timezone.now() + timedelta(minutes=1))
+    assert (result["dead_lettered"], result["requeued"]) == (1, 0)
+    letter = DeadLetter.objects.get()
+    assert (letter.reason, letter.device_code) == ("processing_failed", point.code)
+    assert b'"poison"' in bytes(letter.payload)
+    assert Inbox.objects.get(pk=row_id).processed_at is not None  # kept, never processed twice
+
+
+def test_sweep_requeues_alarms_waiting_for_their_case(monkeypatch, queued):
+    calls: list[list[int]] = []
+    monkeypatch.setattr("devices.services.enqueue_alarm_cases", lambda ids: calls.append(list(ids)))
+    point = SensorPointFactory()
+    now = timezone.now()
+    alarm = Alarm.objects.create(point=point, scene=point.scene, type="smoke", severity="critical", first_seen=now,
+                                 last_seen=now, raised_at=now - timedelta(minutes=5), case_pending=True)  # fmt: skip
+    assert sweep_inbox()["cases_requeued"] == 1
+    assert calls == [[alarm.pk]]
+
+
+@override_settings(READINGS_RETENTION_DAYS=30, INBOX_RETENTION_DAYS=7)
+def test_retention_purges_old_readings_and_processed_inbox_rows():
+    point = SensorPointFactory()
+    now = timezone.now()
+    Reading.objects.bulk_create(
+        [
+            Reading(point_id=point.id, ts=now - timedelta(days=days), type="smoke", value=0)
+            for days in (1, 29, 31, 90)
+        ]
+    )
+    beats = [received(point.code, type="heartbeat", value=None) for _ in range(2)]
+    ids = ingest_messages(messages=beats, enqueue=False).stored
+    process_inbox(ids=ids)
+    Inbox.objects.filter(pk=ids[0]).update(processed_at=now - timedelta(days=8))
+    ingest_messages(messages=[received(point.code, id="unprocessed")], enqueue=False)
+    Inbox.objects.filter(msg_id="unprocessed").update(received_at=now - timedelta(days=60))
+    assert purge_old_rows(now=now, batch=1) == {"readings": 2, "inbox": 1}
+    assert Reading.objects.count() == 2
+    assert set(Inbox.objects.values_list("id", flat=True)) == {ids[1], *Inbox.objects.filter(msg_id="unprocessed")
+                                                               .values_list("id", flat=True)}  # fmt: skip
+
+
+def test_screen_counters():
+    online, offline, quiet = SensorPointFactory(), SensorPointFactory(), SensorPointFactory()
+    now = timezone.now()
+    ingest_messages(messages=[received(p.code, type="heartbeat", value=None) for p in (online, offline)],
+                    enqueue=False)  # fmt: skip
+    process_inbox(ids=list(Inbox.objects.values_list("id", flat=True)))
+    offline.refresh_from_db()
+    type(offline).objects.filter(pk=offline.pk).update(offline_after=now - timedelta(seconds=1))
+    ingest_messages(messages=[received("GHOST"), received(online.code, raw=b"{")], enqueue=False)
+    Alarm.objects.create(point=quiet, scene=quiet.scene, type="smoke", severity="critical", first_seen=now,
+                         last_seen=now, raised_at=now)  # fmt: skip
+    second = int(timezone.now().timestamp()) - 1
+    cache.set(RATE_KEY.format(second=second), 25, 60)
+    counters = screen_counters()
+    assert counters == {
+        "messages_per_second": counters["messages_per_second"],
+        "dead_letters_today": 2,
+        "dead_letters_by_reason": {"unknown_device": 1, "malformed_json": 1},
+        "points_online": 1,
+        "points_offline": 1,
+        "active_alarms": 1,
+    }
+    assert counters["messages_per_second"] >= 2.5  # 25 in one of the last 10 seconds (plus what we ingested)
+    assert screen_counters(grid_id=quiet.grid_id)["active_alarms"] == 1
+    assert screen_counters(grid_id=online.grid_id)["points_online"] == 1
