@@ -1,0 +1,216 @@
+"""Escalation policies copied onto cases, the overdue sweep, repeats, stops; notifications idempotent."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from cases import notify
+from cases.escalation import choose_policy
+from cases.models import Case, CaseEscalation, Category, EscalationPolicy, Notification, NotificationAttempt
+from cases.photos import PhotoUpload
+from cases.services import create_case, fire_due_escalations, open_case_from_alarm, sweep_deadlines
+from cases.workflow import apply_transition
+
+
+def smoke_alarm(place, key="alarm:5", category="fire-smoke", emergency=False):  # type: ignore[no-untyped-def]
+    return open_case_from_alarm(
+        source_key=key, category_code=category, severity="critical", title="烟感报警", description="",
+        lat=place.compound.centre_lat, lng=place.compound.centre_lng, grid_id=place.grid.pk,
+        compound_id=place.compound.pk, occurred_at=timezone.now(), emergency=emergency,
+    )  # fmt: skip
+
+
+def test_the_most_specific_policy_is_chosen(catalogue) -> None:  # type: ignore[no-untyped-def]
+    smoke = Category.objects.get(code="fire-smoke")
+    garbage = Category.objects.get(code="exposed-garbage")
+    assert choose_policy(smoke, "critical").code == "fire-smoke"
+    assert choose_policy(garbage, "minor").code == "default"
+    severe = EscalationPolicy.objects.create(
+        code="smoke-critical", name="x", category=smoke, severity="critical"
+    )
+    assert choose_policy(smoke, "critical") == severe
+    assert choose_policy(smoke, "minor").code == "fire-smoke"
+    parent = EscalationPolicy.objects.create(code="appearance", name="x", category=garbage.parent)
+    assert choose_policy(garbage, "minor") == parent
+
+
+def test_steps_are_copied_and_policy_edits_do_not_touch_running_cases(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    case = Case.objects.get(pk=smoke_alarm(place))
+    steps = list(case.escalations.order_by("position").values_list("position", "target", "anchor", "due_at"))
+    assert [s[:3] for s in steps] == [
+        (1, "department", "start"), (2, "grid_worker", "start"),
+        (3, "community_secretary", "overdue"), (4, "duty_chief", "overdue"),
+    ]  # fmt: skip
+    assert steps[0][3] == case.created_at and steps[2][3] is None
+    EscalationPolicy.objects.get(code="fire-smoke").steps.all().delete()
+    assert case.escalations.count() == 4
+
+
+def test_a_due_step_notifies_once_per_person_and_channel(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    case_id = smoke_alarm(place)
+    now = timezone.now()
+    assert fire_due_escalations(case_id=case_id, now=now) == 2
+    sent = Notification.objects.filter(case_id=case_id)
+    assert sorted(sent.values_list("recipient__username", "channel")) == [
+        ("gw", "in_app"), ("prop", "in_app"), ("prop", "sms"),
+    ]  # fmt: skip
+    assert sent.get(channel="sms").address == "13800000006"
+    # Fired again at once: nothing is due (repeat in 5 minutes), nothing is duplicated.
+    assert fire_due_escalations(case_id=case_id, now=now) == 0
+    assert Notification.objects.filter(case_id=case_id).count() == 3
+    # 5 minutes later the repeat fires (repeat limit 2), then again, then never.
+    fire_due_escalations(case_id=case_id, now=now + timedelta(minutes=5))
+    fire_due_escalations(case_id=case_id, now=now + timedelta(minutes=10))
+    fire_due_escalations(case_id=case_id, now=now + timedelta(minutes=15))
+    assert (
+        Notification.objects.filter(case_id=case_id, recipient__username="prop", channel="sms").count() == 3
+    )
+    step = CaseEscalation.objects.get(case_id=case_id, position=1)
+    assert (step.state, step.fire_count) == ("done", 3)
+    escalated = Case.objects.get(pk=case_id).events.filter(action="escalate")
+    assert escalated.count() == 6
+    assert escalated.first().data["recipients"] == ["prop"]
+
+
+def test_acceptance_stops_the_until_accepted_steps(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    case_id = smoke_alarm(place)
+    apply_transition(case_id=case_id, action="accept", actor=place.property_handler)
+    states = dict(CaseEscalation.objects.filter(case_id=case_id).values_list("position", "state"))
+    assert states == {1: "stopped", 2: "stopped", 3: "waiting", 4: "waiting"}
+    assert fire_due_escalations(case_id=case_id) == 0
+    assert not Notification.objects.filter(case_id=case_id).exists()
+
+
+def test_the_sweep_marks_overdue_and_drives_overdue_steps(catalogue, place, jpeg) -> None:  # type: ignore[no-untyped-def]
+    case_id = smoke_alarm(place)
+    apply_transition(case_id=case_id, action="accept", actor=place.property_handler)
+    case = Case.objects.get(pk=case_id)
+    just_before = case.deadline - timedelta(seconds=1)
+    assert sweep_deadlines(now=just_before)["overdue"] == 0
+    after = case.deadline + timedelta(seconds=1)
+    result = sweep_deadlines(now=after)
+    assert result["overdue"] == 1 and result["escalated"] == 1  # the secretary, at once
+    case.refresh_from_db()
+    assert (case.overdue, case.ever_overdue) == (True, True)
+    assert case.events.filter(action="mark_overdue").count() == 1
+    secretary = Notification.objects.filter(case_id=case_id, recipient=place.secretary)
+    assert sorted(secretary.values_list("channel", flat=True)) == ["sms", "voice"]
+    # Swept again: nothing new (idempotent).
+    assert sweep_deadlines(now=after)["overdue"] == 0
+    assert secretary.count() == 2
+    # 15 minutes later the duty chief gets a call.
+    sweep_deadlines(now=after + timedelta(minutes=15))
+    assert Notification.objects.filter(case_id=case_id, recipient=place.duty_chief, channel="voice").exists()
+    # Handling starts a new stage: not overdue any more; closing stops every step.
+    apply_transition(
+        case_id=case_id, action="handle", actor=place.property_handler, photos=[PhotoUpload(jpeg)]
+    )
+    case.refresh_from_db()
+    assert not case.overdue and case.ever_overdue
+    apply_transition(case_id=case_id, action="verify", actor=place.grid_worker, params={"passed": True})
+    apply_transition(case_id=case_id, action="close", actor=place.dispatcher, params={"evaluation": "good"})
+    assert not CaseEscalation.objects.filter(case_id=case_id, state="waiting").exists()
+
+
+def test_missing_addresses_are_recorded_as_failed_not_dropped(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    place.property_handler.phone = ""
+    place.property_handler.save(update_fields=["phone"])
+    case_id = smoke_alarm(place)
+    fire_due_escalations(case_id=case_id)
+    failed = Notification.objects.get(case_id=case_id, channel="sms")
+    assert (failed.status, failed.last_error) == ("failed", "No address for this channel.")
+
+
+def test_suspended_cases_are_not_chased(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    case_id = smoke_alarm(place)
+    apply_transition(case_id=case_id, action="suspend", actor=place.dispatcher, note="等待")
+    assert fire_due_escalations(case_id=case_id) == 0
+    assert sweep_deadlines(now=timezone.now() + timedelta(days=1))["overdue"] == 0
+
+
+class FlakyProvider:
+    calls = 0
+
+    def send(self, notification: Notification) -> str:
+        FlakyProvider.calls += 1
+        if FlakyProvider.calls < 3:
+            raise ConnectionError("gateway timeout")
+        return "ok"
+
+
+def test_every_attempt_is_recorded_and_failures_retry_with_back_off(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    FlakyProvider.calls = 0
+    case_id = smoke_alarm(place)
+    fire_due_escalations(case_id=case_id)
+    sms = Notification.objects.get(case_id=case_id, channel="sms")
+    with override_settings(NOTIFICATION_PROVIDERS={"sms": "tests.cases.test_escalation.FlakyProvider"}):
+        assert notify.deliver(sms.pk) == "pending"
+        sms.refresh_from_db()
+        assert sms.attempts == 1 and "gateway timeout" in sms.last_error
+        assert sms.next_attempt_at > timezone.now() + timedelta(seconds=25)
+        # The sweep requeues only due ones; delivering directly retries.
+        assert notify.deliver(sms.pk) == "pending"
+        assert notify.deliver(sms.pk) == "sent"
+        assert notify.deliver(sms.pk) == ""  # sent already: nothing happens
+    attempts = NotificationAttempt.objects.filter(notification=sms).order_by("id")
+    assert [a.ok for a in attempts] == [False, False, True]
+    assert attempts[0].provider == "tests.cases.test_escalation.FlakyProvider"
+
+
+def test_a_provider_that_always_fails_gives_up_after_max_attempts(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    FlakyProvider.calls = -100
+    case_id = smoke_alarm(place)
+    fire_due_escalations(case_id=case_id)
+    sms = Notification.objects.get(case_id=case_id, channel="sms")
+    with override_settings(NOTIFICATION_PROVIDERS={"sms": "tests.cases.test_escalation.FlakyProvider"}):
+        statuses = [notify.deliver(sms.pk) for _ in range(6)]
+    assert statuses == ["pending"] * 4 + ["failed", ""]
+    assert NotificationAttempt.objects.filter(notification=sms).count() == 5
+
+
+def test_logging_is_the_default_provider(catalogue, place, caplog) -> None:  # type: ignore[no-untyped-def]
+    case_id = smoke_alarm(place)
+    fire_due_escalations(case_id=case_id)
+    sms = Notification.objects.get(case_id=case_id, channel="sms")
+    with caplog.at_level("INFO", logger="cases.notify"):
+        assert notify.deliver(sms.pk) == "sent"
+    assert "13800000006" in caplog.text
+    assert sms.attempt_log.get().provider == "cases.notify.LoggingProvider"
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"errcode": 0, "errmsg": "ok"}', b'{"errcode": 310000, "errmsg": "bad sign"}']
+)
+def test_the_webhook_provider_posts_a_robot_message(catalogue, place, body) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+
+    class Robot(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        case = create_case(source="manual", category_code="exposed-garbage", lat=31.27, lng=121.48)
+        notification = Notification.objects.create(
+            case=case, channel="webhook", address=f"http://127.0.0.1:{server.server_port}/robot",
+            subject="案件 #1", body="请处理", idempotency_key="test-webhook",
+        )  # fmt: skip
+        with override_settings(NOTIFICATION_PROVIDERS={"webhook": "cases.notify.WebhookProvider"}):
+            status = notify.deliver(notification.pk)
+    finally:
+        server.shutdown()
+    assert received == [{"msgtype": "text", "text": {"content": "案件 #1\n请处理"}}]
+    assert status == ("sent" if b'errcode": 0' in body else "pending")
