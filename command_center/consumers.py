@@ -8,7 +8,8 @@
   window saw), so a storm of 1,000 events a second is 10 frames, not 1,000.
 - Gaps: every message carries its group's sequence number (command_center.realtime.send_now). A number
   still missing after GAP_GRACE seconds means the channel layer dropped a message: the next frame says
-  `"resync": true` and the page reloads the snapshot.
+  `"resync": true` and the page reloads the snapshot. Every TAIL_CHECK seconds the consumer also reads
+  the groups' counters, which reveals a lost last message that no later number would.
 """
 
 import asyncio
@@ -31,6 +32,7 @@ FRAMES_PER_SECOND = 10
 FRAME_INTERVAL = 1.0 / FRAMES_PER_SECOND
 GAP_GRACE = 1.0  # seconds a sequence number may be late (senders in several processes race)
 MAX_MISSING = 1000  # more missing numbers than this is a gap at once
+TAIL_CHECK = 2.0  # seconds between comparisons with the groups' counters (finds a lost last message)
 
 
 class ScreenConsumer(AsyncJsonWebsocketConsumer):
@@ -107,14 +109,10 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
     def _note_seq(self, group: str | None, seq: int | None) -> None:
         if not group or not seq:
             return  # 0: the sender could not number it
-        loop_time = asyncio.get_running_loop().time()
         top = self.top.get(group, 0)
         if seq > top:
-            if seq - top - 1 > MAX_MISSING:
-                self.gap = True
-            else:
-                for missing in range(top + 1, seq):
-                    self.missing[(group, missing)] = loop_time
+            self.missing.pop((group, seq), None)
+            self._expect(group, range(top + 1, seq))
             self.top[group] = seq
         elif seq < top - MAX_MISSING:
             # The counter restarted (Redis flushed): start again from here, after a resync.
@@ -122,6 +120,28 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
             self.gap = True
         else:
             self.missing.pop((group, seq), None)  # a late one: no gap after all
+
+    def _expect(self, group: str, seqs: range) -> None:
+        """Numbers that should arrive; each may be late by GAP_GRACE seconds before it is a gap."""
+        if len(seqs) > MAX_MISSING:
+            self.gap = True
+            return
+        now = asyncio.get_running_loop().time()
+        for seq in seqs:
+            self.missing.setdefault((group, seq), now)
+
+    async def _check_tail(self) -> None:
+        """A dropped last message leaves no later number to reveal the gap: compare with the counters."""
+        try:
+            latest = await sync_to_async(current_seqs)(self.joined)
+        except Exception:
+            logger.warning("screen: sequence counters unavailable", exc_info=True)
+            return
+        for group, seq in latest.items():
+            top = self.top.get(group, 0)
+            if seq > top:
+                self._expect(group, range(top + 1, seq + 1))
+                self.top[group] = seq  # they count as sent; when they arrive they are late ones
 
     def _take_gap(self) -> bool:
         now = asyncio.get_running_loop().time()
@@ -134,11 +154,18 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
 
     async def _pump(self) -> None:
         """Send at most one frame per FRAME_INTERVAL, carrying everything gathered meanwhile."""
+        loop = asyncio.get_running_loop()
+        next_tail_check = loop.time() + TAIL_CHECK
         while True:
-            timeout = GAP_GRACE if self.missing else None
+            timeout = max(0.0, next_tail_check - loop.time())
+            if self.missing:
+                timeout = min(timeout, GAP_GRACE)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout)
             self.wake.clear()
+            if loop.time() >= next_tail_check:
+                await self._check_tail()
+                next_tail_check = loop.time() + TAIL_CHECK
             resync = self._take_gap()
             if self.pending or resync:
                 events, self.pending = list(self.pending.values()), {}

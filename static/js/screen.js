@@ -28,7 +28,7 @@
     kpis: {}, charts: {}, alarmsToday: 0, version: null, seqs: {}, alarmsTotal: 0, casesTotal: 0,
   };
   const stats = {
-    frames: 0, events: 0, applied: 0, stale: 0, resyncs: 0, snapshots: 0, beeps: 0, flashes: 0,
+    frames: 0, hellos: 0, received: 0, events: 0, applied: 0, stale: 0, resyncs: 0, snapshots: 0, beeps: 0, flashes: 0,
     lastResyncReason: "", connected: false, snapshotLoadedAt: 0,
   };
   window.DCC = { state: state, stats: stats, config: config };
@@ -313,13 +313,17 @@
   }
   function alarmPopup(alarm) {
     return details(alarm.title || labels.events["alarm.raised"], [
-      [labels.scene, alarm.scene_name || alarm.scene],
+      [labels.scene, alarm.scene_name || sceneName(alarm.scene)],
       [labels.place, alarm.place],
       [labels.sensor, alarm.sensor_point],
       [labels.severity_label, labels.severity[alarm.severity] || alarm.severity],
       [labels.count, alarm.count],
       [labels.raised_at, dateTime(alarm.raised_at)],
     ]);
+  }
+  function sceneName(code) {
+    const scene = (state.scenes || []).find(function (s) { return s.code === code; });
+    return scene ? scene.name : code;
   }
   function caseOverdue(c) {
     return Boolean(c.overdue) || (c.deadline ? new Date(c.deadline).getTime() < Date.now() : false);
@@ -412,7 +416,8 @@
     trackLines.clear();
     tracks.forEach(function (track) {
       const line = L.polyline(track.line.map(function (p) { return toMap(p[0], p[1]); }), {
-        pane: "tracks", renderer: canvas, color: "#5ef0ff", weight: 2, opacity: 0.55, interactive: false,
+        pane: "tracks", renderer: canvas, color: "#5ef0ff", weight: 1.5, opacity: 0.35, dashArray: "4 4",
+        interactive: false,
       });
       line.addTo(trackLayer);
       trackLines.set(track.id, line);
@@ -444,6 +449,31 @@
       .setContent(details(p[1], [[labels.scene, scene ? scene.name : ""], [labels.status, p[5] ? labels.online : labels.offline]]))
       .openOn(map);
   });
+
+  // Zoom to an alarm, case or worker and open its details (a click on a feed line does this).
+  function showOnMap(kind, id) {
+    const marker = markers[kind] && markers[kind].get(id);
+    if (!marker) return false;
+    const cluster = kind === "alarm" ? alarmCluster : kind === "case" ? caseCluster : null;
+    if (cluster) {
+      cluster.zoomToShowLayer(marker, function () { marker.openPopup(); });
+    } else {
+      map.setView(marker.getLatLng(), Math.max(map.getZoom(), 17));
+      marker.openPopup();
+    }
+    return true;
+  }
+  function markerVisible(kind, id) {
+    const marker = markers[kind] && markers[kind].get(id);
+    return Boolean(marker && marker._icon && document.body.contains(marker._icon));
+  }
+  window.DCC.showOnMap = showOnMap;
+  window.DCC.markerVisible = markerVisible;
+  window.DCC.onMap = function (kind, id) {
+    const marker = markers[kind] && markers[kind].get(id);
+    const cluster = kind === "alarm" ? alarmCluster : kind === "case" ? caseCluster : workerLayer;
+    return Boolean(marker && cluster.hasLayer(marker));
+  };
 
   /* ---- Figures: KPI tiles and ECharts ---- */
   function setKpi(name, html, bump) {
@@ -546,7 +576,7 @@
       trend.setOption({
         color: ["#ff6b81", "#49b3ff", "#2fd487"], textStyle: textStyle, tooltip: { trigger: "axis" },
         legend: { top: 0, textStyle: textStyle, itemWidth: size * 1.4, itemHeight: size * 0.7 },
-        grid: { left: 8, right: 12, top: size * 2.4, bottom: 4, containLabel: true },
+        grid: { left: 8, right: size * 1.8, top: size * 2.4, bottom: 4, containLabel: true },
         xAxis: Object.assign({ type: "category", boundaryGap: false, data: (t.days || []).map(function (d) { return d.slice(5); }) }, axisStyle(size)),
         yAxis: Object.assign({ type: "value", minInterval: 1 }, axisStyle(size)),
         series: [
@@ -588,6 +618,10 @@
     if (event.kind === "case" && isNew && (data.emergency || data.severity === "critical")) return true;
     return false;
   }
+  feed.addEventListener("click", function (e) {
+    const item = e.target.closest("li[data-kind]");
+    if (item) showOnMap(item.dataset.kind, Number(item.dataset.id));
+  });
   function addToFeed(items) {
     if (!items.length) return;
     const empty = feed.querySelector(".empty");
@@ -815,7 +849,7 @@
   window.DCC.resync = requestResync;
 
   // Rates, charts and workers move without events of their own: refresh them now and then, and
-  // soon after a burst of events (at most every 5 s).
+  // 2 s after events arrive (at most one request per 2 s however many events come).
   let figuresTimer = 0;
   let figuresDue = 0;
   function refreshFigures() {
@@ -839,9 +873,9 @@
   }
   function scheduleFigures() {
     if (figuresDue) return;
-    figuresDue = Date.now() + 5000;
+    figuresDue = Date.now() + 2000;
     clearTimeout(figuresTimer);
-    figuresTimer = setTimeout(refreshFigures, 5000);
+    figuresTimer = setTimeout(refreshFigures, 2000);
   }
   setInterval(function () {
     if (Date.now() - lastStaticAt > REFRESH_STATIC_MS) requestResync("refresh points and tracks");
@@ -867,6 +901,7 @@
       const frame = JSON.parse(message.data);
       stats.frames += 1;
       if (frame.type === "hello") {
+        stats.hellos += 1;
         retry = 1000;
         setConnection(true);
         // Connected or reconnected: whatever happened meanwhile is in the database, not in the socket.
@@ -875,6 +910,7 @@
       }
       if (frame.type !== "events") return;
       const now = Date.now();
+      stats.received += frame.received || frame.events.length;
       rateWindow.push([now, frame.received || frame.events.length]);
       rateWindow = rateWindow.filter(function (entry) { return entry[0] > now - 5000; });
       const perSecond = rateWindow.reduce(function (sum, entry) { return sum + entry[1]; }, 0) / 5;

@@ -5,15 +5,17 @@ import functools
 import time
 
 import pytest
+import redis.asyncio as aioredis
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from command_center.asgi import application
 from command_center.consumers import GAP_GRACE, ScreenConsumer
-from command_center.realtime import current_seqs
+from command_center.realtime import SEQ_KEY, current_seqs
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -44,10 +46,11 @@ async def refused_with(user, query: str = "") -> int | None:
 
 
 class Sender:
-    """Sends realtime messages the way command_center.realtime.send_now does, numbered per group."""
+    """Sends realtime messages the way command_center.realtime.send_now does, numbered per group in Redis."""
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
+        self.redis = aioredis.Redis.from_url(settings.REDIS_URL)
         self.seqs: dict[str, int] = {}
 
     async def start(self, groups: list[str]) -> None:
@@ -57,7 +60,7 @@ class Sender:
         self, *, kind="case", obj_id=1, version=1, grid=None, groups=("district",), skip=False, **data
     ):
         for group in groups:
-            self.seqs[group] = self.seqs.get(group, 0) + 1
+            self.seqs[group] = await self.redis.incr(SEQ_KEY + group)
             if skip:
                 continue  # as if the layer had dropped it
             await self.layer.group_send(
@@ -256,4 +259,22 @@ async def test_a_late_message_is_not_a_gap(world):
     frames = await frames_until_quiet(comm, quiet=GAP_GRACE + 0.8)
     assert not any(frame["resync"] for frame in frames)
     assert sorted(e["id"] for e in events_of(frames)) == [1, 2, 3]
+    await comm.disconnect()
+
+
+@run_async
+async def test_a_lost_last_message_is_found_by_the_counter_check_and_resyncs_once(world, monkeypatch):
+    from command_center import consumers
+
+    monkeypatch.setattr(consumers, "TAIL_CHECK", 0.3)
+    comm = communicator(world.dispatcher)
+    await comm.connect()
+    await comm.receive_json_from()
+    sender = Sender()
+    await sender.start(["district"])
+    await sender.send(obj_id=1)
+    await sender.send(obj_id=2, skip=True)  # the last one is lost: no later number reveals it
+    frames = await frames_until_quiet(comm, quiet=GAP_GRACE + 1.5)
+    assert [frame["resync"] for frame in frames] == [False, True]
+    assert await comm.receive_nothing(timeout=GAP_GRACE + 1.0)  # and not again and again
     await comm.disconnect()
