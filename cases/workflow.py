@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from command_center.models import Department, User
 from command_center.realtime import broadcast_on_commit
@@ -76,34 +77,46 @@ def _t(
     return action, Transition(action, frozenset(sources), target, frozenset(roles), event, label, fail_target)
 
 
+# action: (from states, to state, who may, realtime event, label). The table the tests check row by row.
 TRANSITIONS: dict[str, Transition] = dict(
     [
-        _t("file", [S.DISCOVERED], S.FILED, [DISPATCHER, ADMIN, SYSTEM], "filed", _("File")),
-        _t("reject", [S.DISCOVERED, S.FILED], S.REJECTED, [DISPATCHER, ADMIN, SYSTEM], "rejected",
-           _("Reject")),
-        _t("merge", [S.DISCOVERED, S.FILED], S.MERGED, [DISPATCHER, ADMIN, SYSTEM], "merged", _("Merge")),
-        _t("dispatch", [S.FILED, S.DISPATCHED], S.DISPATCHED, [DISPATCHER, ADMIN, SYSTEM], "dispatched",
-           _("Dispatch")),
-        _t("return", [S.DISPATCHED], S.FILED, [GRID_WORKER, HANDLER], "returned", _("Return")),
-        _t("accept", [S.DISPATCHED], S.IN_PROGRESS, [GRID_WORKER, HANDLER], "accepted", _("Accept")),
-        _t("handle", [S.IN_PROGRESS], S.HANDLED, [GRID_WORKER, HANDLER], "handled", _("Handle")),
-        _t("verify", [S.HANDLED], S.VERIFIED, [DISPATCHER, GRID_WORKER, ADMIN], "verified", _("Verify"),
-           fail_target=S.DISPATCHED),
-        _t("close", [S.VERIFIED], S.CLOSED, [DISPATCHER, ADMIN, SYSTEM], "closed", _("Close")),
-        _t("suspend", [S.FILED, S.DISPATCHED, S.IN_PROGRESS], S.SUSPENDED, [DISPATCHER, ADMIN], "suspended",
-           _("Suspend")),
-        _t("resume", [S.SUSPENDED], RESTORE, [DISPATCHER, ADMIN], "resumed", _("Resume")),
+        _t("file", [S.DISCOVERED], S.FILED, [DISPATCHER, ADMIN, SYSTEM],
+           "filed", pgettext_lazy("case action", "File")),
+        _t("reject", [S.DISCOVERED, S.FILED], S.REJECTED, [DISPATCHER, ADMIN, SYSTEM],
+           "rejected", pgettext_lazy("case action", "Reject")),
+        _t("merge", [S.DISCOVERED, S.FILED], S.MERGED, [DISPATCHER, ADMIN, SYSTEM],
+           "merged", pgettext_lazy("case action", "Merge")),
+        _t("dispatch", [S.FILED, S.DISPATCHED], S.DISPATCHED, [DISPATCHER, ADMIN, SYSTEM],
+           "dispatched", pgettext_lazy("case action", "Dispatch")),
+        _t("return", [S.DISPATCHED], S.FILED, [GRID_WORKER, HANDLER],
+           "returned", pgettext_lazy("case action", "Return")),
+        _t("accept", [S.DISPATCHED], S.IN_PROGRESS, [GRID_WORKER, HANDLER],
+           "accepted", pgettext_lazy("case action", "Accept")),
+        _t("handle", [S.IN_PROGRESS], S.HANDLED, [GRID_WORKER, HANDLER],
+           "handled", pgettext_lazy("case action", "Handle")),
+        _t("verify", [S.HANDLED], S.VERIFIED, [DISPATCHER, GRID_WORKER, ADMIN],
+           "verified", pgettext_lazy("case action", "Verify"), fail_target=S.DISPATCHED),
+        _t("close", [S.VERIFIED], S.CLOSED, [DISPATCHER, ADMIN, SYSTEM],
+           "closed", pgettext_lazy("case action", "Close")),
+        _t("suspend", [S.FILED, S.DISPATCHED, S.IN_PROGRESS], S.SUSPENDED, [DISPATCHER, ADMIN],
+           "suspended", pgettext_lazy("case action", "Suspend")),
+        _t("resume", [S.SUSPENDED], RESTORE, [DISPATCHER, ADMIN],
+           "resumed", pgettext_lazy("case action", "Resume")),
         _t("request_extension", [S.DISPATCHED, S.IN_PROGRESS], SAME, [GRID_WORKER, HANDLER],
-           "extension_requested", _("Request extension")),
+           "extension_requested", pgettext_lazy("case action", "Request extension")),
         _t("approve_extension", [S.DISPATCHED, S.IN_PROGRESS], SAME, [DISPATCHER, OFFICIAL, ADMIN],
-           "extension_approved", _("Approve extension")),
+           "extension_approved", pgettext_lazy("case action", "Approve extension")),
         _t("deny_extension", [S.DISPATCHED, S.IN_PROGRESS], SAME, [DISPATCHER, OFFICIAL, ADMIN],
-           "extension_denied", _("Deny extension")),
-        _t("reopen", [S.CLOSED], S.DISPATCHED, [DISPATCHER, ADMIN, RESIDENT], "reopened", _("Reopen")),
-        _t("rate", [S.CLOSED], SAME, [DISPATCHER, RESIDENT], "rated", _("Rate")),
-        _t("mark_overdue", Case.TIMED_STATUSES, SAME, [SYSTEM], "overdue", _("Overdue")),
+           "extension_denied", pgettext_lazy("case action", "Deny extension")),
+        _t("reopen", [S.CLOSED], S.DISPATCHED, [DISPATCHER, ADMIN, RESIDENT],
+           "reopened", pgettext_lazy("case action", "Reopen")),
+        _t("rate", [S.CLOSED], SAME, [DISPATCHER, RESIDENT],
+           "rated", pgettext_lazy("case action", "Rate")),
+        _t("mark_overdue", Case.TIMED_STATUSES, SAME, [SYSTEM],
+           "overdue", pgettext_lazy("case action", "Mark overdue")),
         # Not while suspended: the clock is paused, so is the chase.
-        _t("escalate", [*Case.TIMED_STATUSES, S.VERIFIED], SAME, [SYSTEM], "escalated", _("Escalate")),
+        _t("escalate", [*Case.TIMED_STATUSES, S.VERIFIED], SAME, [SYSTEM],
+           "escalated", pgettext_lazy("case action", "Escalate")),
     ]
 )  # fmt: skip
 

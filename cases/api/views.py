@@ -1,0 +1,163 @@
+"""Cases API: list (cursor pages, filters), detail with timeline, create, one URL per workflow action.
+
+Every queryset goes through cases.selectors (grids/scoping.py): a case outside the caller's scope is a
+404, in lists and details alike. Workflow errors keep their status: 400 bad input, 403 this role or
+person may not act, 409 not in this state (nothing changed).
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import selectors, services, workflow
+from cases.models import Case, Category
+from cases.photos import PhotoUpload
+from command_center.api.exceptions import Conflict
+from command_center.api.pagination import CountedPage
+from command_center.models import User
+
+from .filters import CaseFilter
+from .serializers import (
+    ActionSerializer,
+    CaseCreateSerializer,
+    CaseDetailSerializer,
+    CaseListSerializer,
+    CategorySerializer,
+)
+
+
+def raise_for(error: workflow.WorkflowError) -> None:
+    """A workflow error as the matching API error, with its readable message."""
+    detail: Any = str(error.message)
+    if error.status_code == 403:
+        raise PermissionDenied(detail) from error
+    if error.status_code == 404:
+        raise NotFound(detail) from error
+    if error.status_code == 409:
+        raise Conflict(detail) from error
+    fields = {name: [str(message)] for name, message in error.fields.items()}
+    raise ValidationError({"detail": detail, **fields}) from error
+
+
+def uploads(
+    files: list, *, lat: float | None = None, lng: float | None = None, taken_at=None
+) -> list[PhotoUpload]:  # type: ignore[no-untyped-def]
+    return [
+        PhotoUpload(
+            content=upload.read(), name=getattr(upload, "name", "photo"), lat=lat, lng=lng, taken_at=taken_at
+        )
+        for upload in files
+    ]
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Case categories (大类/小类) with code, names, severity, clock and time limits."""
+
+    serializer_class = CategorySerializer
+    pagination_class = CountedPage
+    filterset_fields = ["kind", "enabled"]
+
+    def get_queryset(self) -> QuerySet[Category]:
+        return Category.objects.select_related("parent").order_by("sort_order", "code")
+
+
+class CaseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Cases in the caller's scope, newest first (cursor pages: no count of the whole table)."""
+
+    filterset_class = CaseFilter
+
+    def get_queryset(self) -> QuerySet[Case]:
+        user = self.request.user
+        if self.action == "retrieve":
+            return selectors.case_detail(user)  # type: ignore[arg-type]
+        return selectors.case_list(user)  # type: ignore[arg-type]
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        if self.action == "retrieve":
+            return CaseDetailSerializer
+        if self.action == "create":
+            return CaseCreateSerializer
+        return CaseListSerializer
+
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = CaseCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user: User = request.user  # type: ignore[assignment]
+        default_source = Case.Source.PATROL if user.role == User.Role.GRID_WORKER else Case.Source.MANUAL
+        try:
+            case = services.create_case(
+                source=values.get("source") or default_source,
+                category_code=values["category"],
+                description=values["description"],
+                title=values["title"],
+                address=values["address"],
+                lat=values["lat"],
+                lng=values["lng"],
+                severity=values.get("severity") or "",
+                reporter=user,
+                photos=uploads(values.get("photos") or [], lat=values["lat"], lng=values["lng"]),
+            )
+        except workflow.WorkflowError as error:
+            raise_for(error)
+        case = selectors.case_detail(user).get(pk=case.pk)
+        body = CaseDetailSerializer(case, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=CaseListSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def queue(self, request: Request) -> Response:
+        """Open cases by urgency and then the nearest deadline (the dispatcher's queue, at most 200)."""
+        cases = selectors.queue_for(request.user)  # type: ignore[arg-type]
+        return Response({"results": CaseListSerializer(cases, many=True).data})
+
+
+class CaseActionView(APIView):
+    """POST /api/v1/cases/<id>/<action>/: one workflow action (file, dispatch, accept, handle, verify...)."""
+
+    @extend_schema(request=ActionSerializer, responses={200: CaseDetailSerializer})
+    def post(self, request: Request, pk: int, action_name: str) -> Response:
+        name = action_name.replace("-", "_")
+        transition = workflow.TRANSITIONS.get(name)
+        if transition is None:
+            raise NotFound(_("Unknown action %(action)s.") % {"action": action_name})
+        user: User = request.user  # type: ignore[assignment]
+        if not selectors.cases_for(user).filter(pk=pk).exists():
+            raise NotFound(_("Case %(id)s does not exist.") % {"id": pk})
+        data = ActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        key = request.headers.get("Idempotency-Key") or values.pop("idempotency_key", "") or None
+        note = values.pop("note", "")
+        photos = uploads(
+            values.pop("photos", None) or [],
+            lat=values.pop("photo_lat", None),
+            lng=values.pop("photo_lng", None),
+            taken_at=values.pop("taken_at", None),
+        )
+        try:
+            if name == "rate":
+                stars = values.get("stars") or 0  # 0 stars: refused by the workflow with a clear message
+                services.rate_case(case_id=pk, stars=stars, comment=note, actor=user, idempotency_key=key)
+            else:
+                workflow.apply_transition(
+                    case_id=pk, action=name, actor=user, note=note, params=values, photos=photos,
+                    idempotency_key=key,
+                )  # fmt: skip
+        except workflow.WorkflowError as error:
+            raise_for(error)
+        case = selectors.case_detail(user).filter(pk=pk).first()
+        if case is None:  # e.g. a handler returned the case: it left their scope
+            return Response({"id": pk, "detail": _("Done. The case is no longer in your scope.")})
+        return Response(CaseDetailSerializer(case, context={"request": request}).data)
