@@ -7,6 +7,7 @@ the database whatever the channel layer dropped.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from cases.selectors import CASE_SCOPE
 from command_center.models import User
 from command_center.realtime import DISTRICT_GROUP, current_seqs, grid_group
 from devices.models import Alarm, Scene, SensorPoint
+from devices.selectors import screen_counters
 from grids.api.views import GRID_SCOPE
 from grids.models import Compound, Grid, PatrolPosition
 from grids.scoping import ScopePaths, scope_queryset
@@ -164,7 +166,7 @@ def grid_rows(screen: ScreenScope) -> list[dict[str, Any]]:
     """Grids with their state: emergency (an open emergency case or an active critical alarm), else
     overdue (an overdue open case), else open (an open case), else normal."""
     cases = case_queryset(screen).filter(status__in=OPEN_STATUSES, grid__isnull=False)
-    case_counts = {
+    case_counts: dict[int | None, Mapping[str, Any]] = {
         row["grid_id"]: row
         for row in cases.values("grid_id")
         .annotate(
@@ -175,7 +177,7 @@ def grid_rows(screen: ScreenScope) -> list[dict[str, Any]]:
         .order_by()
     }
     alarms = alarm_queryset(screen).filter(cleared_at__isnull=True, point__grid__isnull=False)
-    alarm_counts = {
+    alarm_counts: dict[int | None, Mapping[str, Any]] = {
         row["point__grid_id"]: row
         for row in alarms.values("point__grid_id")
         .annotate(n_active=Count("pk"), n_critical=Count("pk", filter=Q(severity="critical")))
@@ -389,7 +391,9 @@ def open_cases(screen: ScreenScope) -> tuple[list[dict[str, Any]], int]:
 
 
 def point_counts(screen: ScreenScope, *, now: datetime) -> dict[str, int]:
-    """Active sensor points online (heard from within 3 heartbeats: `offline_after` ahead) and offline."""
+    """Active sensor points online (heard from within 3 heartbeats: `offline_after` ahead) and offline,
+    in the screen's scope. Unlike devices.selectors.screen_counters, a point never heard from counts as
+    offline here: the dispatcher should see that it is not reporting."""
     points = screen.scoped(SensorPoint.objects.filter(status=SensorPoint.Status.ACTIVE), POINT_SCOPE)
     counts = points.aggregate(total=Count("pk"), online=Count("pk", filter=Q(offline_after__gt=now)))
     return {"points_online": counts["online"], "points_offline": counts["total"] - counts["online"]}
@@ -419,7 +423,7 @@ def kpis(screen: ScreenScope, *, now: datetime) -> dict[str, Any]:
     ).aggregate(average=Avg(F("handled_at") - F("dispatched_at")))["average"]
     due = closed["n_closed"] + open_counts["n_overdue"] - open_counts["n_suspended_overdue"]
     alarms = alarm_queryset(screen)
-    ingest = ingest_counters()
+    ingest = screen_counters(now=now)  # the ingest rate and dead letters are the district's, unscoped
     return {
         "alarms_today": alarms.filter(raised_at__gte=today).count(),
         "active_alarms": alarms.filter(cleared_at__isnull=True).count(),
@@ -438,14 +442,6 @@ def kpis(screen: ScreenScope, *, now: datetime) -> dict[str, Any]:
         "dead_letters_today": ingest.get("dead_letters_today"),
         "window_days": KPI_WINDOW_DAYS,
     }
-
-
-def ingest_counters() -> dict[str, Any]:
-    try:  # TODO(screen): plain import once devices.selectors lands
-        from devices.selectors import screen_counters
-    except ImportError:
-        return {}
-    return screen_counters()
 
 
 def _per_day(queryset: QuerySet[Any], field: str, days: list[date]) -> list[int]:

@@ -93,7 +93,9 @@ def record_patrol_positions(*, user: User, positions: Sequence[PositionIn]) -> i
 def _broadcast_latest(*, user: User, latest: PatrolPosition) -> None:
     if PatrolPosition.objects.filter(user=user, recorded_at__gt=latest.recorded_at).exists():
         return  # an upload of old buffered points does not move the worker back
-    place = Grid.objects.filter(pk=latest.grid_id).values_list("name", flat=True).first() or ""
+    place = ""
+    if latest.grid_id is not None:
+        place = Grid.objects.filter(pk=latest.grid_id).values_list("name", flat=True).first() or ""
     broadcast_on_commit(
         event="worker.moved",
         kind="worker",

@@ -39,6 +39,8 @@ class Command(BaseCommand):
         created = total = 0
         for index, worker in enumerate(workers.distinct().order_by("pk")):
             grid = worker.grids.order_by("code").first()  # type: ignore[attr-defined]
+            if grid is None:  # (filtered above; a grid removed meanwhile)
+                continue
             positions = _walk(grid, origin=midnight, start=start, end=now, every=every, phase=index * 0.37)
             created += record_patrol_positions(user=worker, positions=positions)
             total += len(positions)
