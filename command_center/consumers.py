@@ -5,7 +5,8 @@
   viewer may not have a screen or the requested grid is not theirs).
 - Coalesced: events are gathered and sent at most FRAMES_PER_SECOND times a second; a frame carries
   the latest event of every object that changed in the window (with `since`, the first version the
-  window saw), so a storm of 1,000 events a second is 10 frames, not 1,000.
+  window saw, and `events`, the names of all its events in the window), so a storm of 1,000 events a
+  second is 10 frames, not 1,000.
 - Gaps: every message carries its group's sequence number (command_center.realtime.send_now). A number
   still missing after GAP_GRACE seconds means the channel layer dropped a message: the next frame says
   `"resync": true` and the page reloads the snapshot. Every TAIL_CHECK seconds the consumer also reads
@@ -97,11 +98,17 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
         # group and seq stay: the page skips events its snapshot already holds (seq <= snapshot's).
         event = {k: v for k, v in message.items() if k != "type"}
         event["since"] = event.get("version")
+        event["events"] = [message.get("event")]
         previous = self.pending.pop(key, None)
         if previous is not None:
+            names = [
+                *previous["events"],
+                *(name for name in event["events"] if name not in previous["events"]),
+            ]
             if (event.get("version") or 0) < (previous.get("version") or 0):
                 event = previous  # an older event arriving late does not replace a newer one
             event["since"] = min(previous["since"] or 0, message.get("version") or 0)
+            event["events"] = names  # e.g. alarm.raised and alarm.updated in one window: both named
         self.pending[key] = event  # re-inserted: the frame lists objects in the order they last changed
         self.window_count += 1
         self.wake.set()

@@ -606,14 +606,27 @@
     item.dataset.kind = event.kind;
     item.dataset.id = String(event.id);
     item.appendChild(el("time", null, clockTime(event.at)));
-    item.appendChild(el("span", "what", labels.events[event.event] || event.event));
+    const name = headline(event);
+    item.appendChild(el("span", "what", labels.events[name] || name));
     item.appendChild(el("span", "title", data.title || ""));
     item.appendChild(el("span", "place", data.place || ""));
     return item;
   }
+  // The names of every event the server coalesced into this one (oldest first).
+  function namesOf(event) {
+    return event.events && event.events.length ? event.events : [event.event];
+  }
+  // The one a feed line shows: a new alarm or an escalation says more than what followed it.
+  function headline(event) {
+    const names = namesOf(event);
+    const first = ["alarm.raised", "case.escalated", "case.overdue", "case.created"].find(function (n) {
+      return names.indexOf(n) >= 0;
+    });
+    return first || names[names.length - 1];
+  }
   function isCritical(event, isNew) {
     const data = event.data || {};
-    if (event.event === "case.escalated") return true;
+    if (namesOf(event).indexOf("case.escalated") >= 0) return true;
     if (event.kind === "alarm" && isNew && data.severity === "critical") return true;
     if (event.kind === "case" && isNew && (data.emergency || data.severity === "critical")) return true;
     return false;
@@ -647,7 +660,7 @@
     });
     if (event.kind === "alarm" && !row.raised_at) row.raised_at = event.at;
     if (event.kind === "case") {
-      row.overdue = Boolean(data.overdue) || event.event === "case.overdue" || Boolean(previous && previous.overdue);
+      row.overdue = Boolean(data.overdue) || namesOf(event).indexOf("case.overdue") >= 0;
       row.emergency = Boolean(data.emergency) || data.severity === "critical" || Boolean(previous && previous.emergency);
     }
     return row;
@@ -689,9 +702,11 @@
       requestResync("version gap on " + kind + " " + event.id);
     }
     const data = event.data || {};
+    const names = namesOf(event);
+    const last = names[names.length - 1];
     const ended = kind === "alarm"
-      ? event.event === "alarm.cleared" || CLEARED_ALARM.has(data.status)
-      : CLOSED_CASE.has(data.status) || event.event === "case.closed" || event.event === "case.rejected" || event.event === "case.merged";
+      ? last === "alarm.cleared" || CLEARED_ALARM.has(data.status)
+      : CLOSED_CASE.has(data.status) || last === "case.closed" || last === "case.rejected" || last === "case.merged";
     markGrid(event.grid);
     if (known) markGrid(known.grid);
     stats.applied += 1;
@@ -705,11 +720,12 @@
       const row = rowFromEvent(event, known);
       store.set(event.id, row);
       placeMarker(kind, row);
-      if (kind === "alarm" && isNew && (event.event === "alarm.raised" || event.version === 1) && isToday(event.at)) {
+      if (kind === "alarm" && isNew && (names.indexOf("alarm.raised") >= 0 || event.since === 1) && isToday(event.at)) {
         state.alarmsToday += 1;
       }
     }
-    if (!FEED_EVENTS.has(event.event) && !(isNew && kind === "alarm")) return null;
+    const shown = names.some(function (n) { return FEED_EVENTS.has(n); });
+    if (!shown && !(isNew && kind === "alarm")) return null;
     return { event: event, critical: isCritical(event, isNew) };
   }
 

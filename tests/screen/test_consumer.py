@@ -57,7 +57,16 @@ class Sender:
         self.seqs.update(await sync_to_async(current_seqs)(groups))
 
     async def send(
-        self, *, kind="case", obj_id=1, version=1, grid=None, groups=("district",), skip=False, **data
+        self,
+        *,
+        kind="case",
+        obj_id=1,
+        version=1,
+        grid=None,
+        groups=("district",),
+        skip=False,
+        event="",
+        **data,
     ):
         for group in groups:
             self.seqs[group] = await self.redis.incr(SEQ_KEY + group)
@@ -67,7 +76,7 @@ class Sender:
                 group,
                 {
                     "type": "realtime.event",
-                    "event": f"{kind}.updated",
+                    "event": event or f"{kind}.updated",
                     "kind": kind,
                     "id": obj_id,
                     "version": version,
@@ -277,4 +286,24 @@ async def test_a_lost_last_message_is_found_by_the_counter_check_and_resyncs_onc
     frames = await frames_until_quiet(comm, quiet=GAP_GRACE + 1.5)
     assert [frame["resync"] for frame in frames] == [False, True]
     assert await comm.receive_nothing(timeout=GAP_GRACE + 1.0)  # and not again and again
+    await comm.disconnect()
+
+
+@run_async
+async def test_events_of_one_object_in_one_window_become_one_entry_naming_them_all(world):
+    comm = communicator(world.dispatcher)
+    await comm.connect()
+    await comm.receive_json_from()
+    sender = Sender()
+    await sender.send(obj_id=1)  # sent at once; the frame interval starts
+    await sender.send(kind="alarm", obj_id=9, version=1, event="alarm.raised", severity="critical")
+    await sender.send(kind="alarm", obj_id=9, version=2, event="alarm.updated", severity="critical", count=2)
+    await sender.send(kind="alarm", obj_id=9, version=3, event="alarm.updated", severity="critical", count=3)
+    first, second = await frames_until_quiet(comm)
+    assert [e["id"] for e in first["events"]] == [1]
+    [event] = second["events"]
+    assert second["received"] == 3
+    assert (event["version"], event["since"]) == (3, 1)
+    assert event["events"] == ["alarm.raised", "alarm.updated"]
+    assert event["data"]["count"] == 3
     await comm.disconnect()
