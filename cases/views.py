@@ -4,12 +4,79 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from command_center.models import Department, User
 from grids.models import Street
 
 from . import selectors, workflow
-from .models import Case, CasePhoto
+from .models import Case, CaseEscalation, CasePhoto, Channel, Severity
+
+# Actions a person takes from the console (the system's own ones are not offered).
+CONSOLE_ACTIONS = [name for name, t in workflow.TRANSITIONS.items() if t.roles - {workflow.SYSTEM}]
+
+
+def console_labels() -> dict[str, str]:
+    return {
+        "left": _("left"),
+        "overdueBy": _("overdue by"),
+        "noDeadline": _("no time limit"),
+        "paused": _("clock paused"),
+        "emergency": _("Emergency"),
+        "connected": _("Live"),
+        "disconnected": _("Offline"),
+        "automatic": _("Automatic (dispatch rules)"),
+        "nobody": _("Nobody"),
+        "confirm": _("Confirm"),
+        "cancel": _("Cancel"),
+        "note": _("Note"),
+        "reason": _("Reason"),
+        "department": _("Department"),
+        "person": _("Person"),
+        "passed": _("Passed"),
+        "failed": _("Failed (rework)"),
+        "evaluation": _("Evaluation"),
+        "until": _("New deadline"),
+        "stars": _("Stars"),
+        "photos": _("Photos"),
+        "mergeInto": _("Merge into case number"),
+        "candidates": _("Open cases of this category nearby"),
+        "place": _("Place"),
+        "category": _("Category"),
+        "source": _("Source"),
+        "assignee": _("Assignee"),
+        "deadline": _("Deadline"),
+        "created": _("Created"),
+        "alarms": _("Alarms"),
+        "reworks": _("Reworks"),
+        "returns": _("Returns"),
+        "sensor": _("Sensor point"),
+        "sensorNormal": _("Sensor normal since"),
+        "timeline": _("Timeline"),
+        "escalation": _("Escalation"),
+        "map": _("Map"),
+        "sensorChart": _("Sensor alarms"),
+        "noSensorData": _("No sensor data for this case."),
+        "description": _("Description"),
+        "stages": _("Stage deadlines"),
+        "fileStage": _("Filing"),
+        "dispatchStage": _("Dispatch"),
+        "handleStage": _("Handling"),
+        "verifyStage": _("Verification"),
+        "timeUsed": _("time used"),
+        "overdue": _("overdue"),
+        "nothing": _("No cases here."),
+        "loadFailed": _("Could not load. Retrying…"),
+        "done": _("Done"),
+        "minutes": _("min"),
+        "hours": _("h"),
+        "days": _("d"),
+        "value": _("value"),
+        "count": _("count"),
+        "newNotification": _("Notification"),
+        "suspendedSince": _("Suspended since"),
+        "extensionRequested": _("Extension requested until"),
+    }
 
 
 @login_required
@@ -20,19 +87,25 @@ def console(request: HttpRequest) -> HttpResponse:
         "console/console.html",
         {
             "street": Street.objects.first(),
-            "map_tiles_url": settings.MAP_TILES_URL,
             "options": {
-                "departments": list(
-                    Department.objects.order_by("kind", "code").values("code", "name", "kind")
-                ),
+                "tilesUrl": settings.MAP_TILES_URL,
+                "timeZone": settings.TIME_ZONE,
+                "departments": list(Department.objects.order_by("kind", "code").values("code", "name")),
                 "people": [
                     {"username": u.username, "name": str(u), "role": u.role, "department": u.department_id}
                     for u in people.order_by("role", "username")[:500]
                 ],
                 "statuses": dict(Case.Status.choices),
-                "actions": {name: str(t.label) for name, t in workflow.TRANSITIONS.items()},
-                "reject_reasons": dict(Case.RejectReason.choices),
+                "severities": dict(Severity.choices),
+                "sources": dict(Case.Source.choices),
+                "actions": {name: str(workflow.TRANSITIONS[name].label) for name in CONSOLE_ACTIONS},
+                "rejectReasons": dict(Case.RejectReason.choices),
                 "evaluations": dict(Case.Evaluation.choices),
+                "roles": {key: str(label) for key, label in workflow.ROLE_LABELS.items()},
+                "channels": dict(Channel.choices),
+                "stepStates": dict(CaseEscalation.State.choices),
+                "kinds": dict(CasePhoto.Kind.choices),
+                "labels": console_labels(),
             },
         },
     )

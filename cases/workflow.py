@@ -203,8 +203,22 @@ def may_act(case: Case, action: str, user: User | None, role: str | None = None)
     return True
 
 
+# Cheap preconditions, so that a console does not offer what would certainly be refused.
+PRECONDITIONS: dict[str, Callable[[Case], bool]] = {
+    "approve_extension": lambda case: case.extension_until is not None,
+    "deny_extension": lambda case: case.extension_until is not None,
+    "mark_overdue": lambda case: (
+        not case.overdue and case.deadline is not None and case.deadline <= timezone.now()
+    ),
+}
+
+
 def allowed_actions(case: Case, user: User | None) -> list[str]:
-    return [action for action in TRANSITIONS if may_act(case, action, user)]
+    return [
+        action
+        for action in TRANSITIONS
+        if may_act(case, action, user) and PRECONDITIONS.get(action, lambda case: True)(case)
+    ]
 
 
 def _check_relation(case: Case, transition: Transition, actor: User | None, role: str) -> None:

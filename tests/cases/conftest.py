@@ -45,6 +45,12 @@ class Place:
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Photos written by tests go to a temporary directory, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar():  # type: ignore[no-untyped-def]
     clear_calendar_cache()
     yield
