@@ -1,0 +1,432 @@
+"""Wall screen fan-out benchmark: many screens connected while the sensors publish.
+
+    .venv/bin/python bench/screen_fanout.py [--screens 50] [--rate 1000] [--seconds 60]
+                                            [--alarms-per-second 10] [--storm 3000]
+
+Starts its own Mosquitto (the deploy sizes, anonymous, free port), a scratch PostgreSQL database with the
+demo street (dropped and created), daphne (HTTP and WebSocket), `mqtt_listen` and a Celery worker, then
+connects `--screens` WebSocket clients to ws/screen/ as the demo dispatcher and:
+
+1. steady: publishes `--rate` QoS 1 messages/s for `--seconds` (heartbeats and normal smoke readings,
+   with `--alarms-per-second` of them smoke alarms on fresh detectors);
+2. storm: `--storm` smoke alarms as fast as `--rate` allows.
+
+It reports alarm → frame latency on every screen (publish time of the MQTT message to the arrival of the
+frame carrying `alarm.raised`, p50/p95/p99/max, steady phase and storm apart), frames dropped (per screen:
+realtime messages the consumer received, as counted in its frames, against the messages numbered for the
+`district` group during the run), resyncs, and the most frames one screen received in any second.
+Writes bench/results/screen_fanout-*.json. Figures go to docs/performance.md with the date and machine.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+DB_NAME = os.environ.get("BENCH_DB", "dcc_bench_screen")
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+DEMO_USER, DEMO_PASSWORD = "dispatcher", "demo12345"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing on port {port}")
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+class Platform:
+    """The scratch database and the processes of one run."""
+
+    def __init__(self, workdir: Path, *, workers: int) -> None:
+        self.workdir = workdir
+        self.workers = workers
+        self.mqtt_port = free_port()
+        self.http_port = free_port()
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}",
+            "REDIS_URL": REDIS_URL,
+            "MQTT_URL": f"mqtt://127.0.0.1:{self.mqtt_port}",
+            "SECRET_KEY": "bench-only-not-secret",
+            "STATIC_MANIFEST": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+        os.environ.update({k: self.env[k] for k in ("DATABASE_URL", "REDIS_URL", "MQTT_URL", "SECRET_KEY")})
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "command_center.settings")
+
+    def create_database(self) -> None:
+        import psycopg2
+        import redis
+
+        admin = psycopg2.connect(PG_ADMIN_URL)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            cursor.execute(f"CREATE DATABASE {DB_NAME}")
+        admin.close()
+        subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=self.env, check=True)
+        subprocess.run([PYTHON, "manage.py", "seed_demo"], cwd=ROOT, env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        redis.Redis.from_url(REDIS_URL).flushdb()  # this run's own Redis database only
+
+        import django
+
+        django.setup()
+
+    def session_cookie(self) -> str:
+        from django.test import Client
+
+        from command_center.models import User
+
+        client = Client()
+        client.force_login(User.objects.get(username=DEMO_USER))
+        return f"sessionid={client.cookies['sessionid'].value}"
+
+    def start(self, name: str, args: list[str]) -> None:
+        log = (self.workdir / f"{name}.log").open("a")
+        self.procs[name] = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+        )
+
+    def start_all(self) -> None:
+        conf = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
+        conf = conf.replace("listener 1883 0.0.0.0", f"listener {self.mqtt_port} 127.0.0.1")
+        conf = conf.replace("allow_anonymous false", "allow_anonymous true").replace(
+            "persistence true", "persistence false"
+        )
+        conf = "\n".join(
+            line for line in conf.splitlines() if not line.startswith(("password_file", "acl_file"))
+        )
+        (self.workdir / "mosquitto.conf").write_text(conf + "\n")
+        self.start("mosquitto", [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c",
+                                 str(self.workdir / "mosquitto.conf")])  # fmt: skip
+        wait_for_port(self.mqtt_port)
+        celery = shutil.which("celery", path=str(Path(PYTHON).parent)) or "celery"
+        self.start("daphne", [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.http_port),
+                              "command_center.asgi:application"])  # fmt: skip
+        self.start("listener", [PYTHON, "manage.py", "mqtt_listen", "--client-id", "bench-screen"])
+        self.start("worker", [celery, "-A", "command_center", "worker", "-Q", "ingest,cases,notify,reports",
+                              "-c", str(self.workers), "--loglevel", "WARNING", "--without-mingle",
+                              "--without-gossip"])  # fmt: skip
+        wait_for_port(self.http_port)
+        time.sleep(5)  # the listener subscribes, the worker declares its queues
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --- the database's side ----------------------------------------------------------------------------
+
+
+def district_seq() -> int:
+    from command_center.realtime import current_seqs
+
+    return current_seqs(["district"])["district"]
+
+
+def pipeline_busy() -> dict[str, int]:
+    from devices.models import Alarm, Inbox
+
+    return {
+        "inbox_unprocessed": Inbox.objects.filter(processed_at__isnull=True).count(),
+        "alarms_case_pending": Alarm.objects.filter(case_pending=True).count(),
+    }
+
+
+def choose_points(alarms: int) -> tuple[list[str], list[str], list[str]]:
+    """(smoke detectors for alarms, smoke detectors with normal readings, other points for heartbeats)."""
+    from devices.models import SensorPoint
+
+    active = SensorPoint.objects.filter(status=SensorPoint.Status.ACTIVE).order_by("pk")
+    smoke = list(active.filter(scene__code="smoke").values_list("code", flat=True))
+    other = list(active.exclude(scene__code="smoke").values_list("code", flat=True))
+    if alarms > len(smoke) - 100:
+        raise SystemExit(f"only {len(smoke)} smoke detectors: ask for at most {len(smoke) - 100} alarms")
+    random.Random(5).shuffle(smoke)
+    return smoke[:alarms], smoke[alarms:], other
+
+
+# --- sensors ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Published:
+    alarm_at: dict[str, float] = field(default_factory=dict)  # code -> publish time (epoch s)
+    steady_codes: set[str] = field(default_factory=set)
+    messages: int = 0
+    started: float = 0.0
+    storm_started: float = 0.0
+    finished: float = 0.0
+
+
+def publish(port: int, plan: argparse.Namespace, alarm_codes: list[str], normal: list[str], other: list[str],
+            out: Published) -> None:  # fmt: skip
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="bench-screen-sensors")
+    client.max_inflight_messages_set(2000)
+    client.max_queued_messages_set(0)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+
+    def send(code: str, kind: str, value: float | None) -> None:
+        body: dict[str, Any] = {"id": f"b{out.messages}", "ts": datetime.now(UTC).isoformat(), "type": kind}
+        if value is not None:
+            body["value"] = value
+        client.publish(f"sensors/{code}/data", json.dumps(body).encode(), qos=1)
+        out.messages += 1
+
+    alarms = iter(alarm_codes)
+    out.started = time.time()
+    steady_total = int(plan.rate * plan.seconds)
+    alarm_every = max(1, int(plan.rate / plan.alarms_per_second)) if plan.alarms_per_second else 0
+    begin = time.monotonic()
+    for n in range(steady_total):
+        if alarm_every and n % alarm_every == 0:
+            code = next(alarms)
+            out.alarm_at[code] = time.time()
+            out.steady_codes.add(code)
+            send(code, "smoke", 1)
+        elif n % 2:
+            send(normal[n % len(normal)], "smoke", 0)
+        else:
+            send(other[n % len(other)], "heartbeat", None)
+        _pace(begin, n + 1, plan.rate)
+    out.storm_started = time.time()
+    begin = time.monotonic()
+    for n, code in enumerate(list(alarms)[: plan.storm]):
+        out.alarm_at[code] = time.time()
+        send(code, "smoke", 1)
+        _pace(begin, n + 1, plan.rate)
+    out.finished = time.time()
+    time.sleep(2)
+    client.disconnect()
+    client.loop_stop()
+
+
+def _pace(begin: float, sent: int, rate: float) -> None:
+    ahead = sent / rate - (time.monotonic() - begin)
+    if ahead > 0:
+        time.sleep(ahead)
+
+
+# --- screens ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Screen:
+    n: int
+    frames: list[tuple[float, float]] = field(default_factory=list)  # (arrived, sent by the server)
+    received: int = 0
+    resyncs: int = 0
+    raised: dict[str, float] = field(default_factory=dict)  # sensor code -> frame arrival
+    closed: str = ""
+
+
+async def watch(screen: Screen, url: str, cookie: str, stop: asyncio.Event, connected: asyncio.Event) -> None:
+    from websockets.asyncio.client import connect
+
+    origin = url.replace("ws://", "http://").split("/ws/")[0]
+    async with connect(url, additional_headers={"Cookie": cookie}, origin=origin, max_size=2**24,  # type: ignore[arg-type]
+                       open_timeout=30) as socket_:  # fmt: skip
+        hello = json.loads(await socket_.recv())
+        assert hello["type"] == "hello", hello
+        connected.set()
+        while not stop.is_set():
+            try:
+                raw = await asyncio.wait_for(socket_.recv(), 0.5)
+            except TimeoutError:
+                continue
+            arrived = time.time()
+            frame = json.loads(raw)
+            if frame.get("type") != "events":
+                continue
+            screen.frames.append((arrived, frame["t"]))
+            screen.received += frame["received"]
+            screen.resyncs += bool(frame["resync"])
+            for event in frame["events"]:
+                if event["kind"] == "alarm" and "alarm.raised" in event.get("events", [event["event"]]):
+                    code = (event.get("data") or {}).get("sensor_point")
+                    if code and code not in screen.raised:
+                        screen.raised[code] = arrived
+
+
+async def run_screens(
+    plan: argparse.Namespace, platform: Platform, cookie: str, codes: tuple
+) -> dict[str, Any]:
+    url = f"ws://127.0.0.1:{platform.http_port}/ws/screen/"
+    screens = [Screen(n) for n in range(plan.screens)]
+    stop = asyncio.Event()
+    ready = [asyncio.Event() for _ in screens]
+    tasks = [asyncio.create_task(watch(s, url, cookie, stop, r)) for s, r in zip(screens, ready, strict=True)]
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 60)
+    print(f"{plan.screens} screens connected")
+    seq_before = await asyncio.to_thread(district_seq)
+    published = Published()
+    publisher = threading.Thread(
+        target=publish, args=(platform.mqtt_port, plan, *codes, published), daemon=True
+    )
+    publisher.start()
+    while publisher.is_alive():
+        await asyncio.sleep(1)
+        print(f"  published {published.messages}, frames on screen 0: {len(screens[0].frames)}", flush=True)
+    # Drain: the pipeline idle and no message numbered for 5 s.
+    last, quiet_since, deadline = -1, time.monotonic(), time.monotonic() + plan.drain_timeout
+    while time.monotonic() < deadline:
+        busy = await asyncio.to_thread(pipeline_busy)
+        seq = await asyncio.to_thread(district_seq)
+        if seq != last:
+            last, quiet_since = seq, time.monotonic()
+        if not any(busy.values()) and time.monotonic() - quiet_since > 5:
+            break
+        await asyncio.sleep(1)
+    drained = time.time()
+    await asyncio.sleep(1)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    sent = await asyncio.to_thread(district_seq) - seq_before
+    return report(plan, screens, published, sent, drained)
+
+
+def report(plan: argparse.Namespace, screens: list[Screen], published: Published, sent: int,
+           drained: float) -> dict[str, Any]:  # fmt: skip
+    steady, storm, missing = [], [], 0
+    for screen in screens:
+        for code, at in published.alarm_at.items():
+            arrived = screen.raised.get(code)
+            if arrived is None:
+                missing += 1
+                continue
+            (steady if code in published.steady_codes else storm).append((arrived - at) * 1000)
+    busiest = []
+    storm_busiest = []
+    for screen in screens:
+        times = [sent_at for _arrived, sent_at in screen.frames]
+        busiest.append(max((sum(1 for t in times if start <= t < start + 1) for start in times), default=0))
+        during = [t for t in times if published.storm_started <= t <= drained]
+        storm_busiest.append(max((sum(1 for t in during if s <= t < s + 1) for s in during), default=0))
+    arrived_busiest = max(
+        max((sum(1 for a, _ in s.frames if start <= a < start + 1) for start, _ in s.frames), default=0)
+        for s in screens
+    )
+
+    def stats(values: list[float]) -> dict[str, float | None]:
+        return {
+            "n": len(values),
+            "p50_ms": percentile(values, 0.50),
+            "p95_ms": percentile(values, 0.95),
+            "p99_ms": percentile(values, 0.99),
+            "max_ms": max(values) if values else None,
+            "mean_ms": statistics.fmean(values) if values else None,
+        }
+
+    return {
+        "screens": plan.screens,
+        "rate": plan.rate,
+        "seconds": plan.seconds,
+        "alarms_per_second": plan.alarms_per_second,
+        "storm_alarms": plan.storm,
+        "messages_published": published.messages,
+        "publish_seconds": round(published.finished - published.started, 1),
+        "drained_after_publish_s": round(drained - published.finished, 1),
+        "realtime_messages_sent": sent,
+        "received_per_screen_min": min(s.received for s in screens),
+        "received_per_screen_max": max(s.received for s in screens),
+        "dropped_total": sum(sent - s.received for s in screens),
+        "resync_frames": sum(s.resyncs for s in screens),
+        "alarm_frames_missing": missing,
+        "steady_alarm_to_frame": stats(steady),
+        "storm_alarm_to_frame": stats(storm),
+        "max_frames_in_any_second_server_time": max(busiest),
+        "max_frames_in_any_second_during_storm": max(storm_busiest),
+        "max_frames_in_any_second_arrival_time": arrived_busiest,
+        "frames_per_screen_mean": statistics.fmean(len(s.frames) for s in screens),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--screens", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=1000, help="MQTT messages per second")
+    parser.add_argument("--seconds", type=float, default=60, help="length of the steady phase")
+    parser.add_argument("--alarms-per-second", type=float, default=10, help="smoke alarms within the rate")
+    parser.add_argument("--storm", type=int, default=3000, help="smoke alarms in the storm after it")
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
+    parser.add_argument("--drain-timeout", type=float, default=600)
+    plan = parser.parse_args()
+
+    workdir = ROOT / "bench" / "results" / f"screen_fanout-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    platform = Platform(workdir, workers=plan.workers)
+    print(f"scratch database {DB_NAME}, Redis {REDIS_URL}, logs in {workdir}")
+    platform.create_database()
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from devices.models import SensorPoint
+
+    now = timezone.now()
+    SensorPoint.objects.update(last_seen_at=now, offline_after=now + timedelta(hours=2))
+    alarms = int(plan.alarms_per_second * plan.seconds) + plan.storm
+    codes = choose_points(alarms)
+    cookie = platform.session_cookie()
+    platform.start_all()
+    try:
+        result = asyncio.run(run_screens(plan, platform, cookie, codes))
+    finally:
+        platform.stop_all()
+    result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    out = workdir.with_suffix(".json")
+    out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
