@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .geometry import polygon_centre
 
-
 # One lazy message for every level: interpolating it at import time would freeze one language into
 # the migrations.
 CODE_MESSAGE = _("Digits only: 6 for a district, 9 for a street, 12 for a community, 15 for a grid.")
