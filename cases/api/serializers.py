@@ -36,32 +36,89 @@ class CategorySerializer(serializers.ModelSerializer):
         ]
 
 
+def _time(value: Any) -> str | None:
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+def _person(user: Any) -> str | None:
+    return str(user) if user is not None else None
+
+
+# Fields copied as they are from the case row (list and detail).
+PLAIN_LIST_FIELDS = [
+    "id",
+    "title",
+    "status",
+    "severity",
+    "priority",
+    "emergency",
+    "source",
+    "lat",
+    "lng",
+    "overdue",
+    "version",
+    "alarm_count",
+]
+TIME_LIST_FIELDS = ["deadline", "occurred_at", "created_at", "updated_at"]
+PLAIN_DETAIL_FIELDS = [
+    "description",
+    "address",
+    "status_before_suspend",
+    "ever_overdue",
+    "suspended_seconds",
+    "extension_reason",
+    "extension_count",
+    "rework_count",
+    "return_count",
+    "reopen_count",
+    "reject_reason",
+    "evaluation",
+    "satisfaction",
+    "satisfaction_comment",
+    "source_key",
+]
+TIME_DETAIL_FIELDS = [
+    "file_deadline",
+    "dispatch_deadline",
+    "handle_deadline",
+    "verify_deadline",
+    "filed_at",
+    "dispatched_at",
+    "accepted_at",
+    "handled_at",
+    "verified_at",
+    "closed_at",
+    "extension_until",
+    "last_alarm_at",
+    "sensor_normal_since",
+]
+
+
 class CaseListSerializer(serializers.ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    severity_display = serializers.CharField(source="get_severity_display", read_only=True)
-    category = serializers.CharField(source="category.code", read_only=True)
-    category_name = serializers.CharField(source="category.name", read_only=True)
+    """A row of the case list. `to_representation` builds the dict directly: DRF's per-field machinery
+    cost about a millisecond per row, and the list is the hottest read (bench/cases_api.py); the
+    declared fields describe the same output for the OpenAPI schema."""
+
+    status_display = serializers.CharField(read_only=True)
+    severity_display = serializers.CharField(read_only=True)
+    category = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    category_name = serializers.CharField(read_only=True)
     place = serializers.CharField(read_only=True)
-    department = serializers.CharField(source="department.code", read_only=True, default=None)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
-    assignee = serializers.CharField(source="assignee.username", read_only=True, default=None)
-    assignee_name = serializers.SerializerMethodField()
-    sensor_point = serializers.CharField(source="sensor_code", read_only=True)
+    department = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
+    department_name = serializers.CharField(read_only=True, allow_null=True)
+    assignee = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
+    assignee_name = serializers.CharField(read_only=True, allow_null=True)
+    sensor_point = serializers.CharField(read_only=True)
 
     class Meta:
         model = Case
         fields = [
-            "id",
-            "title",
-            "status",
+            *PLAIN_LIST_FIELDS,
+            *TIME_LIST_FIELDS,
             "status_display",
-            "severity",
             "severity_display",
-            "priority",
-            "emergency",
             "category",
             "category_name",
-            "source",
             "place",
             "grid",
             "community",
@@ -70,20 +127,36 @@ class CaseListSerializer(serializers.ModelSerializer):
             "department_name",
             "assignee",
             "assignee_name",
-            "lat",
-            "lng",
-            "deadline",
-            "overdue",
-            "occurred_at",
-            "created_at",
-            "updated_at",
-            "version",
-            "alarm_count",
             "sensor_point",
         ]
 
-    def get_assignee_name(self, case: Case) -> str | None:
-        return str(case.assignee) if case.assignee_id and case.assignee else None
+    def to_representation(self, case: Case) -> dict[str, Any]:
+        return case_row(case)
+
+
+def case_row(case: Case) -> dict[str, Any]:
+    row: dict[str, Any] = {name: getattr(case, name) for name in PLAIN_LIST_FIELDS}
+    row.update({name: _time(getattr(case, name)) for name in TIME_LIST_FIELDS})
+    department, assignee, category = case.department, case.assignee, case.category
+    row.update(
+        status_display=str(workflow.STATUS_LABELS.get(case.status, case.status)),
+        severity_display=str(SEVERITY_LABELS.get(case.severity, case.severity)),
+        category=category.code,
+        category_name=category.name,
+        place=case.place,
+        grid=case.grid_id,
+        community=case.community_id,
+        compound=case.compound_id,
+        department=department.code if department else None,
+        department_name=department.name if department else None,
+        assignee=assignee.username if assignee else None,
+        assignee_name=_person(assignee),
+        sensor_point=case.sensor_code,
+    )
+    return row
+
+
+SEVERITY_LABELS: dict[str, Any] = dict(Severity.choices)
 
 
 def photo_url(photo: CasePhoto) -> str:
@@ -101,10 +174,24 @@ class PhotoSerializer(serializers.ModelSerializer):
         return photo_url(photo)
 
 
+def photo_row(photo: CasePhoto) -> dict[str, Any]:
+    return {
+        "id": photo.pk,
+        "kind": photo.kind,
+        "url": photo_url(photo),
+        "content_type": photo.content_type,
+        "size": photo.size,
+        "lat": photo.lat,
+        "lng": photo.lng,
+        "taken_at": _time(photo.taken_at),
+        "uploaded_at": _time(photo.uploaded_at),
+    }
+
+
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
-    actor_name = serializers.SerializerMethodField()
-    action_display = serializers.SerializerMethodField()
+    actor = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
+    actor_name = serializers.CharField(read_only=True)
+    action_display = serializers.CharField(read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
 
     class Meta:
@@ -126,16 +213,32 @@ class EventSerializer(serializers.ModelSerializer):
             "photos",
         ]
 
-    def get_actor_name(self, event: CaseEvent) -> str:
-        if event.actor_id and event.actor:
-            return str(event.actor)
-        return str(workflow.ROLE_LABELS.get(event.actor_role, event.actor_role))
 
-    def get_action_display(self, event: CaseEvent) -> str:
-        if event.action == "create":
-            return str(pgettext_lazy("case action", "Create"))
-        transition = workflow.TRANSITIONS.get(event.action)
-        return str(transition.label) if transition else event.action
+def action_label(action: str) -> str:
+    if action == "create":
+        return str(pgettext_lazy("case action", "Create"))
+    transition = workflow.TRANSITIONS.get(action)
+    return str(transition.label) if transition else action
+
+
+def event_row(event: CaseEvent, photos: list[CasePhoto]) -> dict[str, Any]:
+    actor = event.actor
+    return {
+        "id": event.pk,
+        "at": _time(event.at),
+        "action": event.action,
+        "action_display": action_label(event.action),
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "actor": actor.username if actor else None,
+        "actor_name": _person(actor) or str(workflow.ROLE_LABELS.get(event.actor_role, event.actor_role)),
+        "actor_role": event.actor_role,
+        "note": event.note,
+        "data": event.data,
+        "time_used_seconds": event.time_used_seconds,
+        "overdue": event.overdue,
+        "photos": [photo_row(photo) for photo in photos],
+    }
 
 
 class EscalationSerializer(serializers.ModelSerializer):
@@ -158,48 +261,44 @@ class EscalationSerializer(serializers.ModelSerializer):
         ]
 
 
+TARGET_LABELS: dict[str, Any] = dict(CaseEscalation._meta.get_field("target").choices or [])
+
+
+def escalation_row(step: CaseEscalation) -> dict[str, Any]:
+    return {
+        "position": step.position,
+        "anchor": step.anchor,
+        "after_minutes": step.after_minutes,
+        "target": step.target,
+        "target_display": str(TARGET_LABELS.get(step.target, step.target)),
+        "channels": step.channels,
+        "until": step.until,
+        "state": step.state,
+        "due_at": _time(step.due_at),
+        "fire_count": step.fire_count,
+        "last_fired_at": _time(step.last_fired_at),
+    }
+
+
 class CaseDetailSerializer(CaseListSerializer):
-    timeline = serializers.SerializerMethodField()
+    """The case with its timeline, photos, escalation steps, the actions the caller may take now and,
+    while it can still be merged, the open cases of its category nearby."""
+
+    timeline = EventSerializer(many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
     escalations = EscalationSerializer(many=True, read_only=True)
-    allowed_actions = serializers.SerializerMethodField()
-    merge_candidates = serializers.SerializerMethodField()
-    handled_by = serializers.CharField(source="handled_by.username", read_only=True, default=None)
-    now = serializers.SerializerMethodField()
+    allowed_actions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    merge_candidates = serializers.ListField(child=serializers.DictField(), read_only=True)
+    handled_by = serializers.CharField(read_only=True, allow_null=True)
+    now = serializers.DateTimeField(read_only=True)
 
     class Meta(CaseListSerializer.Meta):
         fields = [
             *CaseListSerializer.Meta.fields,
-            "description",
-            "address",
-            "status_before_suspend",
-            "file_deadline",
-            "dispatch_deadline",
-            "handle_deadline",
-            "verify_deadline",
-            "ever_overdue",
-            "filed_at",
-            "dispatched_at",
-            "accepted_at",
-            "handled_at",
-            "verified_at",
-            "closed_at",
-            "suspended_seconds",
-            "extension_until",
-            "extension_reason",
-            "extension_count",
-            "rework_count",
-            "return_count",
-            "reopen_count",
-            "last_alarm_at",
-            "sensor_normal_since",
-            "reject_reason",
-            "evaluation",
-            "satisfaction",
-            "satisfaction_comment",
+            *PLAIN_DETAIL_FIELDS,
+            *TIME_DETAIL_FIELDS,
             "merged_into",
             "handled_by",
-            "source_key",
             "timeline",
             "photos",
             "escalations",
@@ -208,16 +307,30 @@ class CaseDetailSerializer(CaseListSerializer):
             "now",
         ]
 
-    def get_timeline(self, case: Case) -> list[dict[str, Any]]:
-        events = case.events.select_related("actor").prefetch_related("photos").order_by("at", "id")
-        return EventSerializer(events, many=True).data  # type: ignore[return-value]
-
-    def get_allowed_actions(self, case: Case) -> list[str]:
+    def to_representation(self, case: Case) -> dict[str, Any]:
+        row = case_row(case)
+        row.update({name: getattr(case, name) for name in PLAIN_DETAIL_FIELDS})
+        row.update({name: _time(getattr(case, name)) for name in TIME_DETAIL_FIELDS})
+        photos = list(case.photos.all())
+        by_event: dict[int | None, list[CasePhoto]] = {}
+        for photo in photos:
+            by_event.setdefault(photo.event_id, []).append(photo)
+        events = case.events.select_related("actor").order_by("at", "id")
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        return workflow.allowed_actions(case, user) if user is not None and user.is_authenticated else []
+        row.update(
+            merged_into=case.merged_into_id,
+            handled_by=case.handled_by.username if case.handled_by_id and case.handled_by else None,
+            timeline=[event_row(event, by_event.get(event.pk, [])) for event in events],
+            photos=[photo_row(photo) for photo in photos],
+            escalations=[escalation_row(step) for step in case.escalations.all()],
+            allowed_actions=workflow.allowed_actions(case, user) if user and user.is_authenticated else [],
+            merge_candidates=self.nearby_open_cases(case),
+            now=timezone.now().isoformat(),
+        )
+        return row
 
-    def get_merge_candidates(self, case: Case) -> list[dict[str, Any]]:
+    def nearby_open_cases(self, case: Case) -> list[dict[str, Any]]:
         if case.status not in (Case.Status.DISCOVERED, Case.Status.FILED):
             return []
         found = merge_candidates(category=case.category, lat=case.lat, lng=case.lng, exclude_id=case.pk)
@@ -225,9 +338,6 @@ class CaseDetailSerializer(CaseListSerializer):
             {"id": other.pk, "title": other.title, "status": other.status, "distance_m": round(distance, 1)}
             for other, distance in found
         ]
-
-    def get_now(self, case: Case) -> str:
-        return timezone.now().isoformat()
 
 
 class CaseCreateSerializer(serializers.Serializer):

@@ -126,7 +126,9 @@ class CaseViewSet(
 class CaseActionView(APIView):
     """POST /api/v1/cases/<id>/<action>/: one workflow action (file, dispatch, accept, handle, verify...)."""
 
-    @extend_schema(request=ActionSerializer, responses={200: CaseDetailSerializer})
+    @extend_schema(
+        operation_id="v1_cases_action", request=ActionSerializer, responses={200: CaseDetailSerializer}
+    )
     def post(self, request: Request, pk: int, action_name: str) -> Response:
         name = action_name.replace("-", "_")
         transition = workflow.TRANSITIONS.get(name)

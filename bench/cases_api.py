@@ -1,0 +1,403 @@
+"""Case API benchmark: the first page of the case list and the case detail at 10,000 and 1.5 M cases.
+
+    .venv/bin/python bench/cases_api.py [--cases 1500000] [--small 10000] [--duration 20] [--concurrency 4]
+
+Creates a scratch PostgreSQL database (dropped and created), migrates it, seeds the demo street
+(seed_demo: 6 communities, 18 grids, 137 compounds, people, the case catalogue), then for each size:
+
+1. seeds the cases and their timelines with COPY (7 years of history, newest ids newest; closed cases
+   carry 7 events, open ones 2-5), indexes and foreign keys rebuilt after the load, ANALYZE;
+2. starts gunicorn with two worker processes (`--workers 2`, sync) on that database;
+3. drives it with keep-alive HTTP/1.1 connections (`--concurrency`, asyncio, one process) as a
+   dispatcher with a token: `GET /api/v1/cases/?status=closed&community=<c>&created_after=<30 days ago>`
+   (the first page, newest first) and `GET /api/v1/cases/<random id>/` (detail with its timeline),
+   each for `--duration` seconds after a warm-up.
+
+It prints load rates, p50/p95/p99 and requests/s per endpoint and size, the list's p95 ratio
+(1.5 M ÷ 10 k), and writes bench/results/cases-api-*.json. The load generator shares the machine's
+cores with gunicorn and PostgreSQL: the figures are what one box does with everything on it.
+"""
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DB_NAME = os.environ.get("BENCH_DB", "dcc_bench_cases")
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB_URL = f"{PG}/{DB_NAME}"
+RESULTS = ROOT / "bench" / "results"
+SECRET = "bench-only-not-secret-" + "x" * 30
+YEARS = 7
+
+
+def env() -> dict[str, str]:
+    values = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MQTT_URL")}
+    values.update(
+        DATABASE_URL=DB_URL,
+        SECRET_KEY=SECRET,
+        DEBUG="0",
+        LOG_LEVEL="WARNING",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        STATIC_MANIFEST="0",
+        PYTHONPATH=str(ROOT),
+        DJANGO_SETTINGS_MODULE="command_center.settings",
+    )
+    return values
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env(), check=True, stdout=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def recreate_database() -> None:
+    admin = psycopg2.connect(f"{PG}/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [DB_NAME])
+        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+        cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
+    admin.close()
+
+
+def connect() -> Any:
+    parts = urlsplit(DB_URL)
+    return psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname=parts.path.lstrip("/")
+    )
+
+
+# ------------------------------------------------------------------------------------------ seeding
+
+
+class Street:
+    """What the demo street gives the generator: compounds with their grid, community and property company,
+    leaf categories, grid workers, a dispatcher's token."""
+
+    def __init__(self, conn: Any) -> None:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.id, c.grid_id, c.community_id, c.property_company_id, c.centre_lat, c.centre_lng, c.name "
+                "FROM grids_compound c ORDER BY c.id"
+            )
+            self.compounds = cursor.fetchall()
+            cursor.execute(
+                "SELECT id, name, severity, clock_type FROM cases_category WHERE parent_id IS NOT NULL ORDER BY id"
+            )
+            self.categories = cursor.fetchall()
+            cursor.execute("SELECT id FROM command_center_user WHERE role IN ('grid_worker', 'handler')")
+            self.people = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT id FROM command_center_user WHERE username = 'dispatcher'")
+            self.dispatcher = cursor.fetchone()[0]
+            cursor.execute("SELECT id FROM grids_community ORDER BY id")
+            self.communities = [row[0] for row in cursor.fetchall()]
+            cursor.execute("DELETE FROM authtoken_token WHERE user_id = %s", [self.dispatcher])
+            self.token = "b" * 40
+            cursor.execute(
+                "INSERT INTO authtoken_token (key, created, user_id) VALUES (%s, now(), %s)",
+                [self.token, self.dispatcher],
+            )
+        conn.commit()
+
+
+CASE_COLUMNS = [
+    "id", "source", "source_key", "sensor_code", "category_id", "title", "description", "address", "status",
+    "status_before_suspend", "severity", "priority", "emergency", "lat", "lng", "grid_id", "community_id",
+    "compound_id", "department_id", "assignee_id", "occurred_at", "created_at", "updated_at", "filed_at",
+    "dispatched_at", "accepted_at", "handled_at", "verified_at", "closed_at", "stage_started_at", "deadline",
+    "handle_deadline", "overdue", "ever_overdue", "suspended_seconds", "extension_reason", "extension_count",
+    "rework_count", "return_count", "reopen_count", "alarm_count", "reject_reason", "evaluation",
+    "satisfaction_comment", "version",
+]  # fmt: skip
+EVENT_COLUMNS = [
+    "case_id", "action", "from_status", "to_status", "actor_id", "actor_role", "note", "data", "at",
+    "time_used_seconds", "overdue",
+]  # fmt: skip
+PRIORITY = {"critical": 0, "major": 1, "minor": 2, "warning": 3}
+LOOP = [("create", "", "discovered"), ("file", "discovered", "filed"), ("dispatch", "filed", "dispatched"),
+        ("accept", "dispatched", "in_progress"), ("handle", "in_progress", "handled"),
+        ("verify", "handled", "verified"), ("close", "verified", "closed")]  # fmt: skip
+STEPS_BY_STATUS = {"discovered": 1, "filed": 2, "dispatched": 3, "in_progress": 4, "handled": 5, "closed": 7}
+SOURCES = ["sensor"] * 6 + ["patrol"] * 2 + ["hotline", "resident"]
+
+
+def _ts(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def case_rows(street: Street, first_id: int, count: int, total: int, now: datetime, rng: random.Random):  # type: ignore[no-untyped-def]
+    """Rows for ids first_id.. first_id+count-1 of `total`, created evenly over seven years (newest last)."""
+    span = timedelta(days=365 * YEARS).total_seconds()
+    recent = now - timedelta(days=30)
+    for case_id in range(first_id, first_id + count):
+        created = now - timedelta(seconds=span * (1 - case_id / total) + rng.random() * 60)
+        compound = rng.choice(street.compounds)
+        category = rng.choice(street.categories)
+        if created < recent:
+            status = rng.choices(["closed", "rejected", "merged"], [96, 3, 1])[0]
+        else:
+            status = rng.choices(["closed", "dispatched", "in_progress", "handled", "filed", "discovered"],
+                                 [70, 10, 8, 5, 4, 3])[0]  # fmt: skip
+        steps = 2 if status in ("rejected", "merged") else STEPS_BY_STATUS[status]
+        times = [created + timedelta(minutes=rng.randint(1, 90) * n) for n in range(7)]
+        open_ = status not in ("closed", "rejected", "merged")
+        deadline = times[2] + timedelta(hours=4) if open_ else None
+        assignee = rng.choice(street.people) if steps >= 3 else None
+        source = rng.choice(SOURCES)
+        yield (
+            case_id, source, f"alarm:{case_id}" if source == "sensor" else "", f"P{case_id % 9165:05d}"
+            if source == "sensor" else "", category[0], f"{category[1]} {compound[6]} {rng.randint(1, 30)}号楼",
+            "", "", status, "", category[2], PRIORITY[category[2]], False,
+            compound[4] + rng.uniform(-0.0005, 0.0005), compound[5] + rng.uniform(-0.0005, 0.0005),
+            compound[1], compound[2], compound[0], compound[3] if steps >= 3 else None, assignee,
+            _ts(created), _ts(created), _ts(times[steps - 1]), _ts(times[1]) if steps >= 2 else None,
+            _ts(times[2]) if steps >= 3 else None, _ts(times[3]) if steps >= 4 else None,
+            _ts(times[4]) if steps >= 5 else None, _ts(times[5]) if steps >= 6 else None,
+            _ts(times[6]) if status == "closed" else None, _ts(times[steps - 1]),
+            _ts(deadline) if deadline else None, _ts(deadline) if deadline else None,
+            bool(deadline and deadline < now), False, 0, "", 0, 0, 0, 0, 1,
+            "false_alarm" if status == "rejected" else "", "good" if status == "closed" else "", "", steps,
+        )  # fmt: skip
+
+
+def event_rows(cases: list[tuple], street: Street) -> Any:
+    for row in cases:
+        case_id, status, assignee, version = row[0], row[8], row[19], row[-1]
+        created = datetime.fromisoformat(row[21])
+        for n in range(version):
+            action, source, target = LOOP[n]
+            if status in ("rejected", "merged") and n == 1:
+                action, target = ("reject", "rejected") if status == "rejected" else ("merge", "merged")
+            actor, role = (None, "system") if n < 3 else (assignee, "grid_worker")
+            yield (case_id, action, source, target, actor, role, "", "{}",
+                   _ts(created + timedelta(minutes=17 * n)), 60 * 17 if n else 0, False)  # fmt: skip
+
+
+def copy(conn: Any, table: str, columns: list[str], rows: Any) -> int:
+    buffer = io.StringIO()
+    count = 0
+    for row in rows:
+        buffer.write("\t".join(r"\N" if value is None else str(value) for value in row))
+        buffer.write("\n")
+        count += 1
+    buffer.seek(0)
+    with conn.cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    return count
+
+
+def secondary_indexes(conn: Any, tables: list[str]) -> list[tuple[str, str]]:
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s) "
+            "AND i.indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))",
+            [tables],
+        )
+        return cursor.fetchall()
+
+
+def seed_cases(conn: Any, street: Street, total: int, rng: random.Random) -> dict[str, float]:
+    """Empty the case tables and load `total` cases with their events; returns timings."""
+    tables = ["cases_case", "cases_caseevent"]
+    started = time.monotonic()
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE cases_notificationattempt, cases_notification, cases_caseescalation, cases_casephoto, "
+            "cases_caseevent, cases_case RESTART IDENTITY CASCADE"
+        )
+        indexes = secondary_indexes(conn, tables)
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        # Foreign keys off during the load: the rows are consistent by construction.
+        for table in tables:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+    conn.commit()
+    now = datetime.now(UTC)
+    cases = events = 0
+    chunk = 100_000
+    for first in range(1, total + 1, chunk):
+        rows = list(case_rows(street, first, min(chunk, total - first + 1), total, now, rng))
+        cases += copy(conn, "cases_case", CASE_COLUMNS, rows)
+        events += copy(conn, "cases_caseevent", EVENT_COLUMNS, event_rows(rows, street))
+        conn.commit()
+        print(f"  loaded {cases:,} cases, {events:,} events", flush=True)
+    loaded = time.monotonic()
+    with conn.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("SELECT setval(pg_get_serial_sequence('cases_case', 'id'), %s)", [total])
+    conn.commit()
+    indexed = time.monotonic()
+    old = conn.isolation_level
+    conn.set_isolation_level(0)
+    with conn.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE cases_case")
+        cursor.execute("VACUUM ANALYZE cases_caseevent")
+    conn.set_isolation_level(old)
+    return {
+        "cases": cases,
+        "events": events,
+        "load_seconds": round(loaded - started, 1),
+        "rows_per_second": round((cases + events) / (loaded - started)),
+        "index_seconds": round(indexed - loaded, 1),
+        "analyze_seconds": round(time.monotonic() - indexed, 1),
+    }
+
+
+# ------------------------------------------------------------------------------------------ load
+
+
+async def drive(port: int, token: str, paths: Any, duration: float, concurrency: int) -> dict[str, float]:
+    """Keep-alive HTTP/1.1 clients; returns latency percentiles (ms) and requests/s of 200 answers."""
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.monotonic() + duration
+
+    async def client() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while time.monotonic() < stop_at:
+            path = paths()
+            request = (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token {token}\r\n"
+                "Accept: application/json\r\n\r\n"
+            )
+            started = time.perf_counter()
+            writer.write(request.encode())
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            length = next(
+                int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length")
+            )
+            await reader.readexactly(length)
+            elapsed = (time.perf_counter() - started) * 1000
+            if lines[0].split()[1] == "200":
+                latencies.append(elapsed)
+            else:
+                errors += 1
+            if any(line.lower() == "connection: close" for line in lines):
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    wall = time.monotonic() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))], 1) if latencies else 0.0
+
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "per_second": round(len(latencies) / wall, 1),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else 0.0,
+    }
+
+
+def measure(street: Street, total: int, args: argparse.Namespace) -> dict[str, Any]:
+    port = free_port()
+    gunicorn = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "command_center.wsgi:application", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--keep-alive", "30", "--log-level", "warning"],
+        cwd=ROOT, env=env(),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline:
+                raise TimeoutError("gunicorn did not start")
+            time.sleep(0.2)
+        since = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
+        rng = random.Random(total)
+
+        def list_path() -> str:
+            return f"/api/v1/cases/?status=closed&community={rng.choice(street.communities)}&created_after={since}"
+
+        def detail_path() -> str:
+            return f"/api/v1/cases/{rng.randint(1, total)}/"
+
+        result: dict[str, Any] = {}
+        for name, paths in (("list", list_path), ("detail", detail_path)):
+            asyncio.run(drive(port, street.token, paths, 3, args.concurrency))  # warm-up
+            result[name] = asyncio.run(drive(port, street.token, paths, args.duration, args.concurrency))
+            print(f"  {name:6} {result[name]}", flush=True)
+        return result
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=1_500_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+
+    print(f"database {DB_NAME}: create, migrate, seed the demo street", flush=True)
+    recreate_database()
+    manage("migrate", "--noinput")
+    manage("seed_demo")
+    conn = connect()
+    street = Street(conn)
+    rng = random.Random(2026)
+    report: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores",
+        "concurrency": args.concurrency,
+        "duration_s": args.duration,
+        "sizes": {},
+    }
+    for total in (args.small, args.cases):
+        print(f"{total:,} cases: seeding", flush=True)
+        seeded = seed_cases(conn, street, total, rng)
+        print(f"  {seeded}", flush=True)
+        report["sizes"][str(total)] = {"seed": seeded, **measure(street, total, args)}
+    small, large = report["sizes"][str(args.small)], report["sizes"][str(args.cases)]
+    report["list_p95_ratio"] = round(large["list"]["p95_ms"] / max(small["list"]["p95_ms"], 0.1), 2)
+    print(f"list p95 at {args.cases:,} ÷ at {args.small:,}: {report['list_p95_ratio']}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"cases-api-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(f"written {out}")
+    conn.close()
+
+
+if __name__ == "__main__":
+    main()
