@@ -73,7 +73,10 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
         self.top = await sync_to_async(current_seqs)(screen.groups)
         await self.accept()
         self.pump = asyncio.get_running_loop().create_task(self._pump())
-        await self.send_json({"type": "hello", "groups": screen.groups, "grid": screen.grid_id})
+        # seqs: where this screen's numbering starts (a client may count what it should receive).
+        await self.send_json(
+            {"type": "hello", "groups": screen.groups, "grid": screen.grid_id, "seqs": self.top}
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.pump is not None:

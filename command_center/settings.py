@@ -147,19 +147,27 @@ AUTH_USER_MODEL = "command_center.User"
 # Only for tests and benchmarks of message loss: the core Redis layer with this tiny capacity drops
 # messages, which the wall screen must recover from by reloading its snapshot.
 CHANNEL_LAYER_CAPACITY = env_int("CHANNEL_LAYER_CAPACITY", 0)
+# Redis pub/sub ignores the database number: channels named after it keep two deployments (or two test
+# runs) on one Redis server from receiving each other's events.
+_redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
+CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX") or f"asgi{_redis_db}"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     # The pub/sub layer: the core Redis layer drops frames under load (DESIGN.md, performance).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
     if CHANNEL_LAYER_CAPACITY:
         CHANNEL_LAYERS["default"] = {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": CHANNEL_LAYER_CAPACITY},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": CHANNEL_LAYER_CAPACITY,
+                "prefix": CHANNEL_LAYER_PREFIX,
+            },
         }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

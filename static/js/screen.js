@@ -192,6 +192,9 @@
   const workerLayer = L.layerGroup().addTo(map);
   const pointCluster = L.markerClusterGroup({
     chunkedLoading: true, chunkInterval: 120, chunkDelay: 30, maxClusterRadius: 60, showCoverageOnHover: false,
+    chunkProgress: function (processed, total, elapsed) {
+      if (processed === total) stats.pointsLoadedMs = Math.round(elapsed);
+    },
     spiderfyOnMaxZoom: false, disableClusteringAtZoom: 19, removeOutsideVisibleBounds: true,
     iconCreateFunction: function (cluster) {
       const n = cluster.getChildCount();

@@ -136,7 +136,7 @@ async def test_the_origin_is_checked_and_the_session_authenticates(world):
     connected, _code = await good.connect()
     assert connected is True
     hello = await good.receive_json_from()
-    assert hello == {"type": "hello", "groups": ["district"], "grid": None}
+    assert hello == {"type": "hello", "groups": ["district"], "grid": None, "seqs": {"district": 0}}
     await good.disconnect()
 
     anonymous = WebsocketCommunicator(
