@@ -241,7 +241,6 @@ class SensorPoint(models.Model):
         indexes = [
             models.Index(fields=["grid", "status"]),
             models.Index(fields=["sensor_type"]),
-            models.Index(fields=["status", "offline_after"], name="point_offline_idx"),
             models.Index(
                 fields=["abnormal_since"],
                 condition=models.Q(abnormal_since__isnull=False),

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from command_center.models import User
 from command_center.realtime import broadcast_on_commit
+from grids.models import Compound, Grid
 
 from . import rules
 from .catalogue import DEVICE_FAULT_CATEGORY
@@ -371,7 +372,9 @@ class AlarmChanges:
         for alarm in self.changed.values():
             alarm.version += 1
         if self.changed:
-            Alarm.objects.bulk_update(list(self.changed.values()), ALARM_UPDATE_FIELDS)
+            bulk_update(list(self.changed.values()), ALARM_UPDATE_FIELDS)
+        if self.new or self.changed:
+            attach_places(self.points.values())
         for alarm in self.new:
             broadcast_alarm("alarm.raised", alarm, self.points[alarm.point_id])
         for alarm in self.changed.values():
@@ -418,46 +421,121 @@ def enqueue_alarm_cases(alarm_ids: Sequence[int]) -> None:
 # process_inbox: inbox rows → readings → rules → alarms
 
 
+class InboxRow(NamedTuple):
+    id: int
+    device_code: str
+    msg_id: str
+    point_id: int
+    ts: datetime
+    type: str
+    value: float | None
+    battery: int | None
+    received_at: datetime
+    attempts: int
+
+
+class ReadingRow(NamedTuple):
+    point_id: int
+    ts: datetime
+    type: str
+    value: float
+    abnormal: bool
+
+
 def process_inbox(*, ids: Sequence[int]) -> int:
     """Process the still-unprocessed inbox rows among `ids`; returns how many this call processed."""
     ids = sorted(set(ids))
     if not ids:
         return 0
-    # Counted in its own commit first: a row that kills its worker every time is found by the sweeper.
+    # Counted in its own commit first, so a row that kills its worker every time (Celery redelivers a
+    # task whose worker died) is recognised and dead-lettered instead of looping forever.
     Inbox.objects.filter(id__in=ids, processed_at__isnull=True).update(attempts=F("attempts") + 1)
     with transaction.atomic():
-        rows = list(
-            Inbox.objects.select_for_update(skip_locked=True)
+        rows = [
+            InboxRow(*values)
+            for values in Inbox.objects.select_for_update(skip_locked=True)
             .filter(id__in=ids, processed_at__isnull=True)
             .order_by("id")
-        )
+            .values_list(*InboxRow._fields)
+        ]
         if not rows:
             return 0
+        poison = [row for row in rows if row.attempts > MAX_ATTEMPTS]
+        if poison:
+            _dead_letter_rows(poison, Reason.PROCESSING_FAILED, f"processing failed {MAX_ATTEMPTS} times")
+            rows = [row for row in rows if row.attempts <= MAX_ATTEMPTS]
         _Batch(rows, timezone.now()).run()
-        Inbox.objects.filter(id__in=[row.id for row in rows]).update(processed_at=timezone.now())
+        done = [row.id for row in rows] + [row.id for row in poison]
+        Inbox.objects.filter(id__in=done).update(processed_at=timezone.now())
     return len(rows)
 
 
+def bulk_update(objs: Sequence[Any], fields: Sequence[str]) -> None:
+    """UPDATE many rows, each with its own values. On PostgreSQL one `UPDATE ... FROM (VALUES ...)`:
+    Django's bulk_update builds a CASE per field and row, which costs seconds of Python per 500 rows."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objs, fields, batch_size=500)
+        return
+    from psycopg2.extras import execute_values
+
+    meta = model._meta
+    pk = meta.pk
+    columns = [pk, *(meta.get_field(name) for name in fields)]
+    template = "(" + ", ".join(f"%s::{column.cast_db_type(connection)}" for column in columns) + ")"
+    # Plain values (dates, numbers, strings, ids): psycopg2 adapts them; the casts type the NULLs.
+    attnames = [column.attname for column in columns]
+    rows = [tuple(getattr(obj, name) for name in attnames) for obj in objs]
+    names = [f'"{column.column}"' for column in columns]
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    sql = (
+        f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM (VALUES %s) AS v({", ".join(names)})'  # noqa: S608
+        f" WHERE t.{names[0]} = v.{names[0]}"
+    )
+    with connection.cursor() as cursor:
+        execute_values(cursor.cursor, sql, rows, template=template, page_size=len(rows))
+
+
 def lock_points(point_ids: Iterable[int], *, skip_locked: bool = False) -> dict[int, SensorPoint]:
-    """Lock points (id order, no deadlocks between workers) with scene, compound and grid loaded."""
+    """Lock points (id order, no deadlocks between workers) with their scene loaded; compound and grid
+    are loaded by `attach_places` when an event needs their names."""
     queryset = (
-        SensorPoint.objects.select_for_update(no_key=True, of=("self",), skip_locked=skip_locked)
-        .select_related("scene", "compound", "grid")
+        SensorPoint.objects.select_for_update(no_key=True, skip_locked=skip_locked)
         .filter(id__in=sorted(set(point_ids)))
         .order_by("id")
     )
-    return {point.id: point for point in queryset}
+    points = {point.id: point for point in queryset}
+    scenes = Scene.objects.in_bulk({point.scene_id for point in points.values()})
+    for point in points.values():
+        point.scene = scenes[point.scene_id]
+    return points
+
+
+def attach_places(points: Iterable[SensorPoint]) -> None:
+    """Load the compounds and grids of these points in two queries (for titles and place names)."""
+    points = [p for p in points if not {"compound", "grid"} <= p._state.fields_cache.keys()]
+    if not points:
+        return
+    compounds = Compound.objects.in_bulk({p.compound_id for p in points if p.compound_id is not None})
+    grids = Grid.objects.in_bulk({p.grid_id for p in points if p.grid_id is not None})
+    for point in points:
+        if point.compound_id is not None and point.compound_id in compounds:
+            point.compound = compounds[point.compound_id]
+        if point.grid_id is not None and point.grid_id in grids:
+            point.grid = grids[point.grid_id]
 
 
 class _Batch:
-    def __init__(self, rows: list[Inbox], now: datetime) -> None:
+    def __init__(self, rows: list[InboxRow], now: datetime) -> None:
         self.rows = rows
         self.now = now
-        self.readings: list[Reading] = []
+        self.readings: list[ReadingRow] = []
         self.normal_notes: list[tuple[int, datetime]] = []
 
     def run(self) -> None:
-        by_point: dict[int, list[Inbox]] = defaultdict(list)
+        by_point: dict[int, list[InboxRow]] = defaultdict(list)
         for row in self.rows:
             by_point[row.point_id].append(row)
         points = lock_points(by_point)
@@ -468,14 +546,14 @@ class _Batch:
                 self._apply(points[point_id], sorted(point_rows, key=lambda r: (r.ts, r.id)))
         _insert_readings(self.readings)
         if points:
-            SensorPoint.objects.bulk_update(list(points.values()), POINT_STATE_FIELDS)
+            bulk_update(list(points.values()), POINT_STATE_FIELDS)
         self.alarms.save()
         for case_id, since in self.normal_notes:
             note_case_sensor_normal(case_id=case_id, normal_since=since)
         if missing:
             _dead_letter_rows(missing, Reason.UNKNOWN_DEVICE, "the point was deleted before processing")
 
-    def _apply(self, point: SensorPoint, rows: list[Inbox]) -> None:
+    def _apply(self, point: SensorPoint, rows: list[InboxRow]) -> None:
         self._health(point, rows)
         scene = point.scene
         for row in rows:
@@ -483,9 +561,7 @@ class _Batch:
                 continue
             rule_applies = row.type == scene.sensor_type
             abnormal = rule_applies and rules.is_abnormal(scene, point, row.value, row.ts)
-            self.readings.append(
-                Reading(point_id=point.id, ts=row.ts, type=row.type, value=row.value, abnormal=abnormal)
-            )
+            self.readings.append(ReadingRow(point.id, row.ts, row.type, row.value, abnormal))
             if not rule_applies or (point.last_reading_at is not None and row.ts < point.last_reading_at):
                 continue  # another type, or late: stored, but it does not move the rule's state back
             point.last_reading_at, point.last_value = row.ts, row.value
@@ -518,7 +594,7 @@ class _Batch:
                 ):
                     self.alarms.clear(alarm, point, reason=Alarm.ClearReason.RECOVERED)
 
-    def _health(self, point: SensorPoint, rows: list[Inbox]) -> None:
+    def _health(self, point: SensorPoint, rows: list[InboxRow]) -> None:
         received = max(row.received_at for row in rows)
         if point.last_seen_at is None or received > point.last_seen_at:
             point.last_seen_at = received
@@ -547,7 +623,9 @@ class _Batch:
             self.alarms.clear(low, point, reason=Alarm.ClearReason.RECOVERED)
 
 
-def rule_met(point: SensorPoint, scene: Scene, ts: datetime, batch_readings: Sequence[Reading] = ()) -> bool:
+def rule_met(
+    point: SensorPoint, scene: Scene, ts: datetime, batch_readings: Sequence[ReadingRow] = ()
+) -> bool:
     """Dwell ("for N seconds") and repeat ("N times in M seconds") of the scene, at reading time `ts`."""
     if point.abnormal_since is None or ts - point.abnormal_since < timedelta(seconds=scene.dwell_seconds):
         return False
@@ -565,25 +643,24 @@ def rule_met(point: SensorPoint, scene: Scene, ts: datetime, batch_readings: Seq
     return in_batch + stored >= scene.repeat_count
 
 
-def _insert_readings(readings: list[Reading]) -> None:
+def _insert_readings(readings: list[ReadingRow]) -> None:
     if not readings:
         return
     if connection.vendor == "postgresql":
         from psycopg2.extras import execute_values
 
-        rows = [(r.point_id, r.ts, r.type, r.value, r.abnormal) for r in readings]
         with connection.cursor() as cursor:
             execute_values(
                 cursor.cursor,
                 "INSERT INTO devices_reading (point_id, ts, type, value, abnormal) VALUES %s",
-                rows,
-                page_size=len(rows),
+                readings,
+                page_size=len(readings),
             )
         return
-    Reading.objects.bulk_create(readings, batch_size=500)
+    Reading.objects.bulk_create([Reading(**row._asdict()) for row in readings], batch_size=500)
 
 
-def _dead_letter_rows(rows: Iterable[Inbox], reason: Reason, detail: str) -> None:
+def _dead_letter_rows(rows: Iterable[InboxRow | Inbox], reason: Reason, detail: str) -> None:
     import json
 
     DeadLetter.objects.bulk_create(

@@ -24,6 +24,14 @@ def wait_until(condition: Callable[[], object], timeout: float = 15.0, every: fl
         time.sleep(every)
 
 
+def wait_for_log(path: Path, text: str, timeout: float = 60.0) -> None:
+    """Wait until a child process wrote `text` to its log (e.g. mqtt_listen's "subscribed")."""
+    found = wait_until(lambda: path.exists() and text in path.read_text(errors="replace"), timeout, every=0.1)
+    if not found:
+        tail = path.read_text(errors="replace")[-2000:] if path.exists() else "(no log)"
+        raise TimeoutError(f"{text!r} not in {path} after {timeout}s:\n{tail}")
+
+
 class Publisher:
     """A device-side paho client (QoS 1); `publish` waits until the broker acknowledged."""
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from devices.models import Alarm
 from tests.conftest import child_env, free_port, wait_for_port
 from tests.devices.factories import SensorPointFactory
-from tests.devices.helpers import Proc, Publisher, wait_until
+from tests.devices.helpers import Proc, Publisher, wait_for_log, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -42,7 +42,7 @@ def test_district_smoke_alarm_and_case_within_2_seconds(private_mosquitto, celer
     listener.start()
     publisher = Publisher(private_mosquitto["host"], private_mosquitto["port"])
     try:
-        time.sleep(3)  # the listener connects and subscribes
+        wait_for_log(tmp_path / "l.log", "mqtt_listen: subscribed")
         started = smoke(publisher, point.code)
         alarm = wait_until(
             lambda: Alarm.objects.filter(point=point, case_id__isnull=False).first(), timeout=10, every=0.02
@@ -83,10 +83,15 @@ def test_standalone_smoke_alarm_and_case_within_2_seconds(tmp_path):
     publisher = None
     try:
         wait_for_port("127.0.0.1", mqtt_port, timeout=60)
-        time.sleep(2)  # the listener subscribes
         publisher = Publisher("127.0.0.1", mqtt_port)
-        started = smoke(publisher, "SA-1")
         db = sqlite3.connect(tmp_path / "var" / "db.sqlite3", timeout=5)
+
+        def probe() -> bool:  # heartbeats until one is stored: the listener is subscribed
+            publisher.reading("SA-1", id=f"probe-{time.monotonic()}", type="heartbeat", value=None)
+            return db.execute("SELECT count(*) FROM devices_inbox").fetchone()[0] > 0
+
+        assert wait_until(probe, timeout=60, every=0.5), log.read_text()[-3000:]
+        started = smoke(publisher, "SA-1")
 
         def alarm_with_case():
             return db.execute(

@@ -20,7 +20,7 @@ from devices.models import DeadLetter, Inbox, Reading
 from devices.services import sweep_inbox
 from tests.conftest import child_env
 from tests.devices.factories import SensorPointFactory
-from tests.devices.helpers import Proc, Publisher, wait_until
+from tests.devices.helpers import Proc, Publisher, wait_for_log, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 TOTAL = 10_000
@@ -82,7 +82,8 @@ def run_with_kills(broker, tmp_path, *, unsafe: bool, with_worker: bool) -> Pace
     codes = [SensorPointFactory(code=f"K9-{i:04d}").code for i in range(POINTS)]
     listener = listener_proc(broker, tmp_path, unsafe=unsafe).start()
     worker = worker_proc(tmp_path).start() if with_worker else None
-    time.sleep(4)  # both connect (the listener subscribes, the worker declares its queues)
+    wait_for_log(tmp_path / "listener.log", "mqtt_listen: subscribed")
+    time.sleep(2)  # the worker declares its queues
     publisher = PacedPublisher(broker, codes)
     try:
         publisher.start()

@@ -59,6 +59,9 @@ class Command(BaseCommand):
         warning = " (UNSAFE paho defaults)" if unsafe else ""
         self.stdout.write(f"mqtt_listen: {where} topic {listener.topic} as {options['client_id']}{warning}")
         self.stdout.flush()
+        if listener.wait_connected(60):  # tests and scripts wait for this line
+            self.stdout.write("mqtt_listen: subscribed")
+            self.stdout.flush()
         last = time.monotonic()
         while not stop.wait(1.0):
             if time.monotonic() - last >= 60:

@@ -1,0 +1,471 @@
+"""Ingest benchmark: sustained MQTT ingest through the production path, with a bare baseline.
+
+    .venv/bin/python bench/ingest.py [--duration 600] [--rate 3000] [--baseline-seconds 60]
+
+Starts its own Mosquitto (deploy/mosquitto/mosquitto.conf sizes, anonymous, on a free port), a scratch
+PostgreSQL database (dropped and created), `mqtt_listen` and a Celery worker, then:
+
+1. baseline: paho publishers as fast as they go → a bare paho subscriber (auto PUBACK) that COPYs raw
+   payloads into a table every 20 ms: the most this box does with the same broker and database;
+2. production: publishers at `--rate` messages/s for `--duration` seconds → listener (inbox, PUBACK after
+   commit) → Celery `process_inbox` → readings, rules, alarms (a few smoke alarms open cases).
+
+It prints throughput, publish → processed latency (p50/p95/p99), messages per Celery task, lost and
+duplicated messages, and the peak memory of each process; and writes bench/results/ingest-*.json.
+Figures go to docs/performance.md with the date and the machine.
+"""
+
+import argparse
+import io
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+DB_NAME = os.environ.get("BENCH_DB", "dcc_bench_ingest")
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing on port {port}")
+
+
+class Bench:
+    """The processes and the scratch database of one run."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.mqtt_port = free_port()
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.peak_rss: dict[str, float] = {}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}",
+            "REDIS_URL": REDIS_URL,
+            "MQTT_URL": f"mqtt://127.0.0.1:{self.mqtt_port}",
+            "SECRET_KEY": "bench-only-not-secret",
+            "STATIC_MANIFEST": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+        os.environ.update({k: self.env[k] for k in ("DATABASE_URL", "REDIS_URL", "MQTT_URL", "SECRET_KEY")})
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "command_center.settings")
+
+    # setup ---------------------------------------------------------------------------------------
+
+    def create_database(self) -> None:
+        import psycopg2
+
+        admin = psycopg2.connect(PG_ADMIN_URL)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            cursor.execute(f"CREATE DATABASE {DB_NAME}")
+        admin.close()
+        subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=self.env, check=True)
+        subprocess.run([PYTHON, "manage.py", "seed_demo"], cwd=ROOT, env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        import django
+
+        django.setup()
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()  # this run's own Redis database only
+
+    def add_points(self, prefix: str, count: int, scene_code: str = "smoke") -> list[str]:
+        """`count` points spread over the demo compounds (inserted in bulk, no credentials)."""
+        from django.db import connection
+        from django.utils import timezone
+        from psycopg2.extras import execute_values
+
+        from devices.models import Scene
+        from grids.models import Compound
+
+        scene = Scene.objects.get(code=scene_code)
+        compounds = list(Compound.objects.values_list("id", "grid_id", "centre_lat", "centre_lng"))
+        rng = random.Random(7)
+        codes = [f"{prefix}{n:06d}" for n in range(count)]
+        rows = []
+        for code in codes:
+            compound_id, grid_id, lat, lng = rng.choice(compounds)
+            rows.append((code, scene.id, scene.sensor_type, lat, lng, grid_id, compound_id, "active", 300, "",
+                         "", timezone.now()))  # fmt: skip
+        with connection.cursor() as cursor:
+            execute_values(
+                cursor.cursor,
+                "INSERT INTO devices_sensorpoint (code, scene_id, sensor_type, lat, lng, grid_id, compound_id, status,"
+                " heartbeat_interval, acoustic_zone, mqtt_password_hash, created_at) VALUES %s",
+                rows,
+                page_size=5000,
+            )
+        return codes
+
+    def start_broker(self) -> None:
+        conf = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
+        conf = conf.replace("listener 1883 0.0.0.0", f"listener {self.mqtt_port} 127.0.0.1")
+        conf = conf.replace("allow_anonymous false", "allow_anonymous true")
+        conf = "\n".join(line for line in conf.splitlines() if not line.startswith(("password_file", "acl_file")))
+        conf = conf.replace("persistence true", "persistence false")  # a scratch broker
+        path = self.workdir / "mosquitto.conf"
+        path.write_text(conf + "\n")
+        self.start("mosquitto", [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(path)])
+        wait_for_port(self.mqtt_port)
+
+    def start(self, name: str, args: list[str]) -> None:
+        log = (self.workdir / f"{name}.log").open("a")
+        self.procs[name] = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+        )
+
+    def start_platform(self, *, listeners: int, workers: int, batch_size: int, batch_wait_ms: int) -> None:
+        celery = shutil.which("celery", path=str(Path(PYTHON).parent)) or "celery"
+        self.start("worker", [celery, "-A", "command_center", "worker", "-Q", "ingest,cases,notify,reports",
+                              "-c", str(workers), "--loglevel", "WARNING", "--without-mingle", "--without-gossip",
+                              "--prefetch-multiplier", "1"])  # fmt: skip
+        for n in range(listeners):
+            self.start(f"listener-{n}", [PYTHON, "manage.py", "mqtt_listen", "--client-id", f"bench-{n}",
+                                         "--batch-size", str(batch_size), "--batch-wait-ms", str(batch_wait_ms)])  # fmt: skip
+        time.sleep(5)
+
+    def sample_memory(self) -> None:
+        import psutil
+
+        for name, proc in self.procs.items():
+            try:
+                parent = psutil.Process(proc.pid)
+                rss = sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]) / 2**20
+            except psutil.Error:
+                continue
+            self.peak_rss[name] = max(self.peak_rss.get(name, 0.0), rss)
+
+    def stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+
+# publishers ----------------------------------------------------------------------------------------
+
+
+def publish_process(port: int, topic_prefix: str, codes: list[str], rate: float, seconds: float, tag: str,
+                    alarm_ratio: float, counter: Any, done: Any) -> None:  # fmt: skip
+    """One publisher process: QoS 1, `rate` messages/s (0: as fast as it goes) for `seconds`."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{tag}")
+    client.max_inflight_messages_set(2000)
+    client.max_queued_messages_set(0)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    rng = random.Random(tag)
+    started = time.monotonic()
+    n = 0
+    last = None
+    while True:
+        elapsed = time.monotonic() - started
+        if elapsed >= seconds:
+            break
+        if rate and n > rate * elapsed:
+            time.sleep(min(0.005, n / rate - elapsed))
+            continue
+        code = codes[n % len(codes)]
+        value = 1 if rng.random() < alarm_ratio else 0
+        ts = datetime.now(UTC).isoformat()
+        body = f'{{"id":"{tag}-{n}","ts":"{ts}","type":"smoke","value":{value},"battery":90}}'
+        while len(client._out_messages) > 20000:  # unacknowledged: do not run away from the broker
+            time.sleep(0.002)
+        last = client.publish(f"{topic_prefix}/{code}/data", body, qos=1)
+        n += 1
+        if n % 1000 == 0:
+            with counter.get_lock():
+                counter.value += 1000
+    with counter.get_lock():
+        counter.value += n % 1000
+    if last is not None:
+        last.wait_for_publish(120)
+    deadline = time.monotonic() + 120
+    while client._out_messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    client.disconnect()
+    client.loop_stop()
+    done.put(n)
+
+
+def run_publishers(port: int, topic_prefix: str, codes: list[str], *, rate: float, seconds: float,
+                   publishers: int, alarm_ratio: float, label: str) -> tuple[int, Any]:  # fmt: skip
+    counter = multiprocessing.Value("q", 0)
+    done: Any = multiprocessing.Queue()
+    share = [codes[i::publishers] for i in range(publishers)]
+    procs = [
+        multiprocessing.Process(
+            target=publish_process,
+            args=(port, topic_prefix, share[i], rate / publishers, seconds, f"{label}{i}", alarm_ratio, counter, done),
+            daemon=True,
+        )
+        for i in range(publishers)
+    ]
+    for proc in procs:
+        proc.start()
+    return len(procs), (procs, counter, done)
+
+
+def join_publishers(handle: Any) -> int:
+    procs, _counter, done = handle
+    total = sum(done.get(timeout=300) for _ in procs)
+    for proc in procs:
+        proc.join(30)
+    return total
+
+
+# baseline: bare paho subscriber → COPY ---------------------------------------------------------------
+
+
+def baseline_consumer(port: int, dsn: str, stop_file: str, result_file: str) -> None:
+    import paho.mqtt.client as mqtt
+    import psycopg2
+    from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+    pending: list[tuple[str, bytes]] = []
+    lock = threading.Lock()
+    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="bench-baseline",
+                         protocol=MQTTProtocolVersion.MQTTv5)  # fmt: skip
+
+    def on_message(client: Any, userdata: Any, message: Any) -> None:
+        with lock:
+            pending.append((message.topic, message.payload))
+
+    client.on_message = on_message
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe("bench/+/data", qos=1)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    db = psycopg2.connect(dsn)
+    with db.cursor() as cursor:
+        cursor.execute("CREATE UNLOGGED TABLE IF NOT EXISTS bench_baseline (topic text, payload text)")
+    db.commit()
+    stored, first, last = 0, None, None
+    while not os.path.exists(stop_file):
+        time.sleep(0.02)
+        with lock:
+            batch, pending[:] = list(pending), []
+        if not batch:
+            continue
+        buffer = io.StringIO()
+        for topic, payload in batch:
+            text = payload.decode().replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+            buffer.write(f"{topic}\t{text}\n")
+        buffer.seek(0)
+        with db.cursor() as cursor:
+            cursor.copy_expert("COPY bench_baseline (topic, payload) FROM STDIN", buffer)
+        db.commit()
+        now = time.monotonic()
+        first = first or now
+        last = now
+        stored += len(batch)
+    client.disconnect()
+    client.loop_stop()
+    Path(result_file).write_text(json.dumps({"stored": stored, "seconds": (last or 0) - (first or 0)}))
+
+
+def run_baseline(bench: Bench, codes: list[str], seconds: float, publishers: int) -> dict[str, float]:
+    stop_file, result_file = str(bench.workdir / "baseline.stop"), str(bench.workdir / "baseline.json")
+    consumer = multiprocessing.Process(
+        target=baseline_consumer,
+        args=(bench.mqtt_port, bench.env["DATABASE_URL"], stop_file, result_file),
+        daemon=True,
+    )
+    consumer.start()
+    time.sleep(2)
+    _, handle = run_publishers(bench.mqtt_port, "bench", codes, rate=0, seconds=seconds, publishers=publishers,
+                               alarm_ratio=0.0, label="b")  # fmt: skip
+    published = join_publishers(handle)
+    time.sleep(3)
+    Path(stop_file).touch()
+    consumer.join(60)
+    result = json.loads(Path(result_file).read_text())
+    rate = result["stored"] / max(result["seconds"], 1e-9)
+    return {"published": published, "stored": result["stored"], "messages_per_second": round(rate)}
+
+
+# production path ----------------------------------------------------------------------------------
+
+
+def db_scalar(sql: str, params: tuple = ()) -> Any:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: float, publishers: int,
+                   alarm_ratio: float, label: str = "p", drain_timeout: float = 600,
+                   extra: Any = None) -> dict[str, Any]:  # fmt: skip
+    """Publish at `rate` for `seconds` through the production path; wait for the backlog to drain."""
+    from django.utils import timezone
+
+    start_wall = timezone.now()
+    _, handle = run_publishers(bench.mqtt_port, "sensors", codes, rate=rate, seconds=seconds,
+                               publishers=publishers, alarm_ratio=alarm_ratio, label=label)  # fmt: skip
+    samples = []
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        time.sleep(5)
+        bench.sample_memory()
+        backlog = db_scalar("SELECT count(*) FROM devices_inbox WHERE processed_at IS NULL")
+        samples.append({"t": round(time.monotonic() - started), "backlog": backlog,
+                        "published": handle[1].value})  # fmt: skip
+        print(f"  t={samples[-1]['t']:>4}s published={samples[-1]['published']:>9} backlog={backlog}", flush=True)
+        if extra is not None:
+            extra(time.monotonic() - started)
+    published = join_publishers(handle)
+    publish_end = time.monotonic()
+    prefix = f"{label}%"
+    deadline = time.monotonic() + drain_timeout
+    while time.monotonic() < deadline:
+        bench.sample_memory()
+        stored = db_scalar("SELECT count(*) FROM devices_inbox WHERE msg_id LIKE %s", (prefix,))
+        backlog = db_scalar("SELECT count(*) FROM devices_inbox WHERE processed_at IS NULL")
+        if stored >= published and backlog == 0:
+            break
+        time.sleep(1)
+    drained_after = time.monotonic() - publish_end
+    stored = db_scalar("SELECT count(*) FROM devices_inbox WHERE msg_id LIKE %s", (prefix,))
+    processed = db_scalar(
+        "SELECT count(*) FROM devices_inbox WHERE msg_id LIKE %s AND processed_at IS NOT NULL", (prefix,)
+    )
+    readings = db_scalar("SELECT count(*) FROM devices_reading WHERE ts >= %s", (start_wall,))
+    twice = db_scalar(
+        "SELECT count(*) - count(DISTINCT (point_id, ts)) FROM devices_reading WHERE ts >= %s", (start_wall,)
+    )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP"
+            " (ORDER BY extract(epoch FROM processed_at - ts)),"
+            " percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - ts)),"
+            " count(DISTINCT processed_at), min(ts), max(processed_at)"
+            " FROM devices_inbox WHERE msg_id LIKE %s",
+            (prefix,),
+        )
+        processed_pct, received_pct, tasks, first_ts, last_done = cursor.fetchone()
+    span = (last_done - first_ts).total_seconds() if first_ts and last_done else 0
+    return {
+        "target_rate": rate,
+        "seconds": seconds,
+        "published": published,
+        "stored": stored,
+        "processed": processed,
+        "readings": readings,
+        "lost": published - stored,
+        "duplicated": twice,
+        "processed_per_second": round(processed / span) if span else 0,
+        "drained_after_publish_s": round(drained_after, 1),
+        "publish_to_processed_s": {"p50": processed_pct[0], "p95": processed_pct[1], "p99": processed_pct[2]},
+        "publish_to_listener_s": {"p50": received_pct[0], "p95": received_pct[1], "p99": received_pct[2]},
+        "celery_tasks": tasks,
+        "messages_per_task": round(processed / tasks, 1) if tasks else 0,
+        "max_backlog": max((s["backlog"] for s in samples), default=0),
+        "samples": samples,
+    }
+
+
+def machine() -> dict[str, Any]:
+    import platform
+
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=600, help="production phase, seconds")
+    parser.add_argument("--rate", type=float, default=3000, help="production publish rate, messages/s")
+    parser.add_argument("--baseline-seconds", type=float, default=60)
+    parser.add_argument("--points", type=int, default=10_000)
+    parser.add_argument("--publishers", type=int, default=2)
+    parser.add_argument("--listeners", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-wait-ms", type=int, default=20)
+    parser.add_argument("--alarm-ratio", type=float, default=0.0005, help="share of smoke=1 messages")
+    args = parser.parse_args()
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `finally` stops the child processes
+    workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    bench = Bench(workdir)
+    result: dict[str, Any] = {"started": datetime.now(UTC).isoformat(), "args": vars(args), "machine": machine()}
+    try:
+        print(f"setup: database {DB_NAME}, Mosquitto on {bench.mqtt_port}, logs in {workdir}", flush=True)
+        bench.create_database()
+        codes = bench.add_points("BI", args.points)
+        bench.start_broker()
+        print(f"baseline: bare paho → COPY, publishers as fast as they go for {args.baseline_seconds:.0f} s",
+              flush=True)  # fmt: skip
+        result["baseline"] = run_baseline(bench, codes, args.baseline_seconds, args.publishers)
+        print(f"  {result['baseline']}", flush=True)
+        bench.start_platform(listeners=args.listeners, workers=args.workers, batch_size=args.batch_size,
+                             batch_wait_ms=args.batch_wait_ms)  # fmt: skip
+        print(f"production: {args.rate:.0f} msg/s for {args.duration:.0f} s through listener → inbox → Celery",
+              flush=True)  # fmt: skip
+        result["production"] = run_production(bench, codes, rate=args.rate, seconds=args.duration,
+                                              publishers=args.publishers, alarm_ratio=args.alarm_ratio)  # fmt: skip
+        result["peak_rss_mb"] = {k: round(v) for k, v in bench.peak_rss.items()}
+    finally:
+        bench.stop_all()
+    production, baseline = result["production"], result["baseline"]
+    ratio = production["processed_per_second"] / baseline["messages_per_second"] if baseline["messages_per_second"] else 0
+    result["ratio_to_baseline"] = round(ratio, 2)
+    print(json.dumps({k: v for k, v in production.items() if k != "samples"}, indent=2, default=str))
+    print(f"baseline {baseline['messages_per_second']} msg/s; production {production['processed_per_second']} msg/s "
+          f"({ratio:.2f} x); p99 publish → processed {production['publish_to_processed_s']['p99']:.3f} s; "
+          f"{production['messages_per_task']} messages per task; lost {production['lost']}, "
+          f"duplicated {production['duplicated']}; peak RSS MB {result['peak_rss_mb']}")  # fmt: skip
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(json.dumps(result, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
