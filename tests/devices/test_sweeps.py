@@ -112,3 +112,15 @@ def test_screen_counters():
     assert counters["messages_per_second"] >= 2.5  # 25 in one of the last 10 seconds (plus what we ingested)
     assert screen_counters(grid_id=quiet.grid_id)["active_alarms"] == 1
     assert screen_counters(grid_id=online.grid_id)["points_online"] == 1
+
+
+def test_a_row_redelivered_too_often_is_dead_lettered_by_the_task_itself():
+    """Celery redelivers the task of a worker that died; a row that keeps killing workers stops here."""
+    point = SensorPointFactory()
+    ids = ingest_messages(messages=[received(point.code, id="killer"), received(point.code, id="fine")],
+                          enqueue=False).stored  # fmt: skip
+    Inbox.objects.filter(msg_id="killer").update(attempts=MAX_ATTEMPTS)
+    assert process_inbox(ids=ids) == 1
+    assert list(DeadLetter.objects.values_list("reason", flat=True)) == ["processing_failed"]
+    assert not Inbox.objects.filter(processed_at__isnull=True).exists()
+    assert Reading.objects.count() == 1
