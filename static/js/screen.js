@@ -217,6 +217,7 @@
     },
   }).addTo(map);
   const markers = { alarm: new Map(), case: new Map(), worker: new Map() };
+  const Z_OFFSET = { alarm: 2000, case: 1000, worker: 0 }; // an alarm stays on top of its own case
   const gridShapes = new Map();
   const gridStyle = {
     normal: { color: "#2fb7a0", fillColor: "#2fb7a0", fillOpacity: 0.1 },
@@ -261,13 +262,15 @@
         style: { color: "#9fb7d6", weight: 1, opacity: 0.45, fillOpacity: 0.03, dashArray: "3 4" },
       }).addTo(compoundLayer);
     });
-    if (!fitted && gridLayer.getLayers().length) {
-      const bounds = L.featureGroup(gridLayer.getLayers()).getBounds();
-      if (bounds.isValid()) {
-        map.fitBounds(bounds, { padding: [20, 20] });
-        fitted = true;
-      }
-    }
+    if (!fitted) fitted = fitToGrids();
+  }
+  // The street fills the map; again after a resize (a 4K wall shows the same street, not a smaller one).
+  function fitToGrids() {
+    if (!gridLayer.getLayers().length) return false;
+    const bounds = L.featureGroup(gridLayer.getLayers()).getBounds();
+    if (!bounds.isValid()) return false;
+    map.fitBounds(bounds, { padding: [20, 20] });
+    return true;
   }
 
   // A grid's state follows the cases and alarms the page holds (recomputed once per animation frame).
@@ -360,14 +363,16 @@
     const icon = kind === "alarm" ? alarmIcon(row) : kind === "case" ? caseIcon(row) : workerIcon();
     const at = toMap(row.lat, row.lng);
     if (existing) {
-      // Moving or restyling a clustered marker: take it out and put it back so clusters recount.
-      if (kind !== "worker") layer.removeLayer(existing);
-      existing.setLatLng(at);
+      const moved = !existing.getLatLng().equals(at);
+      // A clustered marker that moves goes out and back in, so the clusters recount (an open popup
+      // closes then); one that only changes its look keeps its place and its popup.
+      if (moved && kind !== "worker") layer.removeLayer(existing);
+      if (moved) existing.setLatLng(at);
       existing.setIcon(icon);
-      if (kind !== "worker") layer.addLayer(existing);
+      if (moved && kind !== "worker") layer.addLayer(existing);
       return;
     }
-    const marker = L.marker(at, { icon: icon, keyboard: false });
+    const marker = L.marker(at, { icon: icon, keyboard: false, zIndexOffset: Z_OFFSET[kind] });
     marker.bindPopup(function () {
       const current = (kind === "alarm" ? state.alarms : kind === "case" ? state.cases : state.workers).get(row.id);
       const shown = current || row;
@@ -393,7 +398,7 @@
       store.set(row.id, row);
       if (typeof row.lat !== "number" || typeof row.lng !== "number") return;
       const marker = L.marker(toMap(row.lat, row.lng), {
-        icon: kind === "alarm" ? alarmIcon(row) : caseIcon(row), keyboard: false,
+        icon: kind === "alarm" ? alarmIcon(row) : caseIcon(row), keyboard: false, zIndexOffset: Z_OFFSET[kind],
       });
       marker.bindPopup(function () {
         const current = store.get(row.id) || row;
@@ -597,6 +602,7 @@
       Object.keys(charts).forEach(function (id) { charts[id].resize(); });
       renderCharts(state.charts);
       map.invalidateSize();
+      fitToGrids();
     }, 150);
   });
 

@@ -178,6 +178,12 @@ def test_an_mqtt_alarm_reaches_the_map_and_the_feed_within_2_seconds(
             assert page.evaluate("DCC.state.workers.size") > 0
             assert no_scrollbars(page)
             assert page.locator(".kpi-value").first.inner_text() != "–"
+            assert page.inner_text("h1").startswith("综合指挥中心")  # Simplified Chinese by default
+            assert page.evaluate("DCC.stats.pointsLoadedMs") is not None  # 10,000 points clustered
+            # GCJ-02 (Chinese tile providers): Shanghai shifts ~200 m south, ~450 m east; abroad, nothing.
+            lat, lng = page.evaluate("DCC.wgs84ToGcj02(31.27, 121.48)")
+            assert -0.0025 < lat - 31.27 < -0.0015 and 0.004 < lng - 121.48 < 0.005
+            assert page.evaluate("DCC.wgs84ToGcj02(48.8566, 2.3522)") == [48.8566, 2.3522]
             page.screenshot(path=str(SHOTS / "screen-1920x1080.png"))
 
             # Warm the pipeline (first task of a fresh worker), then time one alarm end to end.
