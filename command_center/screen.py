@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, F, Max, Model, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely import LineString
 
 from cases.models import OPEN_STATUSES, Case
 from cases.selectors import CASE_SCOPE
@@ -38,6 +39,7 @@ COMPOUND_SCOPE = ScopePaths(grid="grid", department="property_company")
 # A storm may leave 60,000 alarms active: the map gets the newest ones, the tiles the true totals.
 MAP_ROWS_LIMIT = 20_000
 TRACK_POINTS_PER_WORKER = 240
+TRACK_TOLERANCE_DEGREES = 0.00003  # ~3 m: below a phone's GPS accuracy
 TREND_DAYS = 7
 KPI_WINDOW_DAYS = 30
 HEALTH_ALARM_TYPES = (Alarm.OFFLINE, Alarm.LOW_BATTERY)
@@ -262,24 +264,25 @@ def worker_rows(screen: ScreenScope, *, now: datetime) -> list[dict[str, Any]]:
 
 
 def track_rows(screen: ScreenScope, *, now: datetime) -> list[dict[str, Any]]:
-    """Today's track of each worker as [[lat, lng], ...], thinned to TRACK_POINTS_PER_WORKER."""
+    """Today's track of each worker as [[lat, lng], ...]: simplified (straight stretches lose their
+    middle points), then the most recent TRACK_POINTS_PER_WORKER points. Sampling every n-th point
+    instead would draw chords across a beat walked many times a day."""
     today = screen.scoped(
         PatrolPosition.objects.filter(recorded_at__gte=day_start(timezone.localdate(now))), PATROL_SCOPE
     )
-    points: dict[int, list[list[float]]] = defaultdict(list)
+    points: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for user_id, lat, lng in (
         today.order_by("user_id", "recorded_at")
         .values_list("user_id", "lat", "lng")
         .iterator(chunk_size=5000)
     ):
-        points[user_id].append([lat, lng])
+        points[user_id].append((lng, lat))
     tracks = []
     for user_id, line in points.items():
-        step = max(1, -(-len(line) // TRACK_POINTS_PER_WORKER))
-        thinned = line[::step]
-        if thinned[-1] is not line[-1]:
-            thinned.append(line[-1])  # always end where the worker is now
-        tracks.append({"id": user_id, "line": thinned})
+        if len(line) > 2:
+            line = list(LineString(line).simplify(TRACK_TOLERANCE_DEGREES, preserve_topology=False).coords)
+        recent = line[-TRACK_POINTS_PER_WORKER:]
+        tracks.append({"id": user_id, "line": [[round(lat, 7), round(lng, 7)] for lng, lat in recent]})
     return tracks
 
 

@@ -254,18 +254,25 @@ def test_the_version_counts_the_events_sent_to_the_screen(api_client, world):
     assert after["seqs"] == {"district": before["seqs"]["district"] + 2}
 
 
-def test_workers_latest_position_and_thinned_track(api_client, world, monkeypatch):
+def test_workers_latest_position_and_recent_simplified_track(api_client, world, monkeypatch):
     monkeypatch.setattr(screen_module, "TRACK_POINTS_PER_WORKER", 10)
     grid = world.grids[0]
     start = timezone.now() - timedelta(hours=1)
     if timezone.localtime(start).date() != timezone.localdate():
         start = timezone.now() - timedelta(minutes=50)  # just after midnight: stay within today
+
+    def place(i: int) -> tuple[float, float]:
+        # A zigzag (every corner ~10 m off the line: kept), then a straight stretch (simplified away).
+        if i < 80:
+            return grid.centre_lat + i * 1e-5, grid.centre_lng + (i % 2) * 1e-4
+        return grid.centre_lat + 80e-5 + (i - 80) * 1e-5, grid.centre_lng
+
     PatrolPosition.objects.bulk_create(
         PatrolPosition(
             user=world.worker,
             grid=grid,
-            lat=grid.centre_lat + i * 1e-5,
-            lng=grid.centre_lng,
+            lat=place(i)[0],
+            lng=place(i)[1],
             recorded_at=start + timedelta(seconds=30 * i),
         )
         for i in range(95)
@@ -278,12 +285,17 @@ def test_workers_latest_position_and_thinned_track(api_client, world, monkeypatc
 
     [worker] = data["workers"]
     assert worker["id"] == world.worker.pk
-    assert worker["lat"] == pytest.approx(grid.centre_lat + 94e-5)
+    assert worker["lat"] == pytest.approx(place(94)[0])
     assert worker["place"] == grid.name
     [track] = data["tracks"]
-    assert len(track["line"]) <= 11
-    assert track["line"][-1] == [pytest.approx(grid.centre_lat + 94e-5), grid.centre_lng]
-    assert track["line"][0] == [grid.centre_lat, grid.centre_lng]
+    line = track["line"]
+    assert len(line) == 10
+    assert line[-1] == [pytest.approx(place(94)[0]), pytest.approx(place(94)[1])]  # where the worker is now
+    assert line[-2] == [
+        pytest.approx(place(79)[0]),
+        pytest.approx(place(79)[1]),
+    ]  # the straight stretch: 2 ends
+    assert [1, 1] not in line
 
 
 def test_workers_outside_the_viewers_scope_are_not_shown(api_client, world):
