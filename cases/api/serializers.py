@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from typing import Any
 
 from django.urls import reverse
@@ -7,7 +8,7 @@ from rest_framework import serializers
 
 from cases import workflow
 from cases.models import Case, CaseEscalation, CaseEvent, CasePhoto, Category, Severity
-from cases.selectors import merge_candidates
+from cases.selectors import LIST_VALUES, merge_candidates
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -130,30 +131,43 @@ class CaseListSerializer(serializers.ModelSerializer):
             "sensor_point",
         ]
 
-    def to_representation(self, case: Case) -> dict[str, Any]:
-        return case_row(case)
+    def to_representation(self, values: Mapping[str, Any]) -> dict[str, Any]:  # type: ignore[override]
+        return case_row(values)
 
 
-def case_row(case: Case) -> dict[str, Any]:
-    row: dict[str, Any] = {name: getattr(case, name) for name in PLAIN_LIST_FIELDS}
-    row.update({name: _time(getattr(case, name)) for name in TIME_LIST_FIELDS})
-    department, assignee, category = case.department, case.assignee, case.category
+def case_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A list row from the values of selectors.LIST_VALUES (a dict: no model instances to build)."""
+    row: dict[str, Any] = {name: values[name] for name in PLAIN_LIST_FIELDS}
+    row.update({name: _time(values[name]) for name in TIME_LIST_FIELDS})
+    first, last = values["assignee__first_name"] or "", values["assignee__last_name"] or ""
+    username = values["assignee__username"]
     row.update(
-        status_display=str(workflow.STATUS_LABELS.get(case.status, case.status)),
-        severity_display=str(SEVERITY_LABELS.get(case.severity, case.severity)),
-        category=category.code,
-        category_name=category.name,
-        place=case.place,
-        grid=case.grid_id,
-        community=case.community_id,
-        compound=case.compound_id,
-        department=department.code if department else None,
-        department_name=department.name if department else None,
-        assignee=assignee.username if assignee else None,
-        assignee_name=_person(assignee),
-        sensor_point=case.sensor_code,
+        status_display=str(workflow.STATUS_LABELS.get(values["status"], values["status"])),
+        severity_display=str(SEVERITY_LABELS.get(values["severity"], values["severity"])),
+        category=values["category__code"],
+        category_name=values["category__name"],
+        place=values["compound__name"] or values["grid__name"] or values["address"],
+        grid=values["grid_id"],
+        community=values["community_id"],
+        compound=values["compound_id"],
+        department=values["department__code"],
+        department_name=values["department__name"],
+        assignee=username,
+        assignee_name=(f"{first} {last}".strip() or username) if username else None,  # as User.__str__
+        sensor_point=values["sensor_code"],
     )
     return row
+
+
+def case_values(case: Case) -> dict[str, Any]:
+    """The LIST_VALUES of a case instance (the detail has the instance, the list has dicts)."""
+    values = {name: getattr(case, name) for name in LIST_VALUES if "__" not in name}
+    for relation in ("category", "grid", "compound", "department", "assignee"):
+        related = getattr(case, relation)
+        for name in LIST_VALUES:
+            if name.startswith(f"{relation}__"):
+                values[name] = getattr(related, name.split("__", 1)[1]) if related is not None else None
+    return values
 
 
 SEVERITY_LABELS: dict[str, Any] = dict(Severity.choices)
@@ -307,8 +321,8 @@ class CaseDetailSerializer(CaseListSerializer):
             "now",
         ]
 
-    def to_representation(self, case: Case) -> dict[str, Any]:
-        row = case_row(case)
+    def to_representation(self, case: Case) -> dict[str, Any]:  # type: ignore[override]
+        row = case_row(case_values(case))
         row.update({name: getattr(case, name) for name in PLAIN_DETAIL_FIELDS})
         row.update({name: _time(getattr(case, name)) for name in TIME_DETAIL_FIELDS})
         photos = list(case.photos.all())

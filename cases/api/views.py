@@ -76,7 +76,7 @@ class CaseViewSet(
 
     filterset_class = CaseFilter
 
-    def get_queryset(self) -> QuerySet[Case]:
+    def get_queryset(self) -> QuerySet[Case, Any]:
         user = self.request.user
         if self.action == "retrieve":
             return selectors.case_detail(user)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.catalogue import ensure_default_catalogue
 from cases.selectors import clear_calendar_cache
@@ -42,6 +42,13 @@ class Place:
     @property
     def community(self):  # type: ignore[no-untyped-def]
         return self.compound.community
+
+
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """Tests match the English source messages; Chinese (the default) is checked on its own."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

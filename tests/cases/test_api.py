@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent
@@ -16,7 +16,7 @@ from tests.factories import CompoundFactory, UserFactory
 @pytest.fixture
 def as_user():  # type: ignore[no-untyped-def]
     def login(user):  # type: ignore[no-untyped-def]
-        client = APIClient()  # one client per person: several act in one test
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")  # one client per person: several act in one test
         client.force_authenticate(user)
         return client
 
@@ -262,3 +262,14 @@ def test_categories(catalogue, as_user) -> None:  # type: ignore[no-untyped-def]
     for code in ("fire-smoke", "fire-temperature", "fire-emergency", "hydrant-pressure", "fire-lane",
                  "nonmotor-parking", "noise", "waterlogging", "door-open", "sos", "device-fault"):  # fmt: skip
         assert code in rows
+
+
+def test_messages_speak_chinese_by_default(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    case_id = alarm_case(place)
+    client = APIClient()
+    client.force_authenticate(place.dispatcher)
+    with translation.override("zh-hans"):
+        response = client.post(f"/api/v1/cases/{case_id}/close/", {"evaluation": "good"})
+    assert response.status_code == 409
+    assert response.json()["detail"] == f"案件 {case_id} 当前为“已派遣”，不能执行“结案”。"
+    assert client.get(f"/api/v1/cases/{case_id}/").json()["status_display"] == "已派遣"
