@@ -49,6 +49,7 @@ LOW_BATTERY_CLEAR = 25  # percent: at or above clears it (hysteresis, so 19/20/1
 FLAPPING_WINDOW = timedelta(minutes=30)
 FLAPPING_CHANGES = 2  # more state changes than this in the window: flapping
 RATE_KEY = "devices:ingest:rate:{second}"
+CLUSTER_KEY = "devices:cluster:{scene}:{compound}"
 POINT_STATE_FIELDS = [
     "last_seen_at",
     "offline_after",
@@ -990,7 +991,17 @@ def open_alarm_cases(*, alarm_ids: Sequence[int]) -> int:
         except Exception:
             logger.exception("opening the case of alarm %s failed; the sweeper retries", alarm_id)
     for scene_id, compound_id in sorted(clusters):
-        check_cluster(scene_id=scene_id, compound_id=compound_id)
+        # One cluster check per compound and window is enough: in a storm every new alarm of a compound
+        # would otherwise re-count the compound's alarms and touch its emergency case again. (A hint
+        # only: the cases app dedups the emergency case by its source key.)
+        marker = CLUSTER_KEY.format(scene=scene_id, compound=compound_id)
+        if cache.get(marker):
+            continue
+        if check_cluster(scene_id=scene_id, compound_id=compound_id) is not None:
+            window = (
+                Scene.objects.filter(pk=scene_id).values_list("cluster_window_seconds", flat=True).first()
+            )
+            cache.set(marker, 1, timeout=window or 300)
     return done
 
 
