@@ -272,6 +272,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name with another app's ("status", "source"): named explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "CaseSourceEnum": "cases.models.Case.Source",
+        "SensorPointStatusEnum": "devices.models.SensorPoint.Status",
+    },
 }
 
 LANGUAGE_CODE = "zh-hans"
