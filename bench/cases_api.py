@@ -1,9 +1,11 @@
 """Case API benchmark: the first page of the case list and the case detail at 10,000 and 1.5 M cases.
 
     .venv/bin/python bench/cases_api.py [--cases 1500000] [--small 10000] [--duration 20] [--concurrency 4]
+                                        [--reuse]
 
-Creates a scratch PostgreSQL database (dropped and created), migrates it, seeds the demo street
-(seed_demo: 6 communities, 18 grids, 137 compounds, people, the case catalogue), then for each size:
+For each size, a scratch PostgreSQL database of its own (dcc_bench_cases_<size>; dropped and created
+unless --reuse finds it loaded with that many cases), migrated, with the demo street (seed_demo: 6
+communities, 18 grids, 137 compounds, people, the case catalogue); then:
 
 1. seeds the cases and their timelines with COPY (7 years of history, newest ids newest; closed cases
    carry 7 events, open ones 2-5), indexes and foreign keys rebuilt after the load, ANALYZE;
@@ -39,18 +41,21 @@ import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DB_NAME = os.environ.get("BENCH_DB", "dcc_bench_cases")
+DB_PREFIX = os.environ.get("BENCH_DB", "dcc_bench_cases")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_URL = f"{PG}/{DB_NAME}"
 RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-only-not-secret-" + "x" * 30
 YEARS = 7
 
 
-def env() -> dict[str, str]:
+def db_name(size: int) -> str:
+    return f"{DB_PREFIX}_{size}"
+
+
+def env(size: int) -> dict[str, str]:
     values = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MQTT_URL")}
     values.update(
-        DATABASE_URL=DB_URL,
+        DATABASE_URL=f"{PG}/{db_name(size)}",
         SECRET_KEY=SECRET,
         DEBUG="0",
         LOG_LEVEL="WARNING",
@@ -62,8 +67,10 @@ def env() -> dict[str, str]:
     return values
 
 
-def manage(*args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env(), check=True, stdout=subprocess.DEVNULL)
+def manage(size: int, *args: str) -> None:
+    subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env(size), check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def free_port() -> int:
@@ -72,21 +79,38 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def recreate_database() -> None:
+def recreate_database(size: int) -> None:
     admin = psycopg2.connect(f"{PG}/postgres")
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [DB_NAME])
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-        cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
+        name = db_name(size)
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
 
 
-def connect() -> Any:
-    parts = urlsplit(DB_URL)
+def connect(size: int) -> Any:
+    parts = urlsplit(PG)
     return psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname=parts.path.lstrip("/")
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname=db_name(size)
     )
+
+
+def loaded_cases(size: int) -> int | None:
+    """How many cases the size's database holds, or None when it is not there or not migrated."""
+    try:
+        conn = connect(size)
+    except psycopg2.OperationalError:
+        return None
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM cases_case")
+            return int(cursor.fetchone()[0])
+    except psycopg2.Error:
+        return None
+    finally:
+        conn.close()
 
 
 # ------------------------------------------------------------------------------------------ seeding
@@ -329,7 +353,7 @@ def measure(street: Street, total: int, args: argparse.Namespace) -> dict[str, A
     gunicorn = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "command_center.wsgi:application", "--workers", "2",
          "--bind", f"127.0.0.1:{port}", "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env(),
+        cwd=ROOT, env=env(total),
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
@@ -368,35 +392,44 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep a size's database when it is loaded already"
+    )
     args = parser.parse_args()
 
-    print(f"database {DB_NAME}: create, migrate, seed the demo street", flush=True)
-    recreate_database()
-    manage("migrate", "--noinput")
-    manage("seed_demo")
-    conn = connect()
-    street = Street(conn)
-    rng = random.Random(2026)
     report: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores",
+        "load_average_before": os.getloadavg(),
         "concurrency": args.concurrency,
         "duration_s": args.duration,
         "sizes": {},
     }
     for total in (args.small, args.cases):
-        print(f"{total:,} cases: seeding", flush=True)
-        seeded = seed_cases(conn, street, total, rng)
-        print(f"  {seeded}", flush=True)
+        seeded: dict[str, Any] = {"reused": True}
+        if not (args.reuse and loaded_cases(total) == total):
+            print(f"database {db_name(total)}: create, migrate, seed the demo street", flush=True)
+            recreate_database(total)
+            manage(total, "migrate", "--noinput")
+            manage(total, "seed_demo")
+            conn = connect(total)
+            print(f"{total:,} cases: seeding", flush=True)
+            seeded = seed_cases(conn, Street(conn), total, random.Random(2026))
+            conn.close()
+        print(f"{total:,} cases: {seeded}", flush=True)
+        conn = connect(total)
+        street = Street(conn)
+        conn.close()
         report["sizes"][str(total)] = {"seed": seeded, **measure(street, total, args)}
     small, large = report["sizes"][str(args.small)], report["sizes"][str(args.cases)]
     report["list_p95_ratio"] = round(large["list"]["p95_ms"] / max(small["list"]["p95_ms"], 0.1), 2)
     print(f"list p95 at {args.cases:,} ÷ at {args.small:,}: {report['list_p95_ratio']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"cases-api-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    report["load_average_after"] = os.getloadavg()
     out.write_text(json.dumps(report, indent=2))
+    print(f"load average before {report['load_average_before']}, after {report['load_average_after']}")
     print(f"written {out}")
-    conn.close()
 
 
 if __name__ == "__main__":

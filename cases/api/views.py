@@ -21,7 +21,7 @@ from cases import selectors, services, workflow
 from cases.models import Case, Category
 from cases.photos import PhotoUpload
 from command_center.api.exceptions import Conflict
-from command_center.api.pagination import CountedPage
+from command_center.api.pagination import CountedPage, CursorPage
 from command_center.models import User
 
 from .filters import CaseFilter
@@ -69,12 +69,19 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         return Category.objects.select_related("parent").order_by("sort_order", "code")
 
 
+class CasePage(CursorPage):
+    """Newest first by creation time, the column the lists filter on (see the indexes of Case)."""
+
+    ordering = "-created_at"
+
+
 class CaseViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Cases in the caller's scope, newest first (cursor pages: no count of the whole table)."""
 
     filterset_class = CaseFilter
+    pagination_class = CasePage
 
     def get_queryset(self) -> QuerySet[Case, Any]:
         user = self.request.user
