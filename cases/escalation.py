@@ -232,6 +232,7 @@ def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
         "target": step.target,
         "channels": list(step.channels),
         "recipients": [user.username for user in users],
+        "recipient_names": [str(user) for user in users],
         "notifications": len(created),
         "fire": fire_no,
     }

@@ -343,7 +343,7 @@
       return "→ " + [dept ? dept.name : d.department, person ? person.name : d.assignee].filter(Boolean).join(" · ");
     }
     if (e.action === "escalate") {
-      return "→ " + (d.recipients || []).join("、") + " (" + (d.channels || []).map((ch) => options.channels[ch] || ch).join(" / ") + ")";
+      return "→ " + (d.recipient_names || d.recipients || []).join("、") + " (" + (d.channels || []).map((ch) => options.channels[ch] || ch).join(" / ") + ")";
     }
     if (e.action === "verify") return d.passed ? L_.passed : L_.failed;
     if (e.action === "reject") return options.rejectReasons[d.reason] || d.reason;
