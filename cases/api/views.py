@@ -24,7 +24,7 @@ from command_center.api.exceptions import Conflict
 from command_center.api.pagination import CountedPage, CursorPage
 from command_center.models import User
 
-from .filters import CaseFilter
+from .filters import CaseFilterBackend
 from .serializers import (
     ActionSerializer,
     CaseCreateSerializer,
@@ -80,7 +80,7 @@ class CaseViewSet(
 ):
     """Cases in the caller's scope, newest first (cursor pages: no count of the whole table)."""
 
-    filterset_class = CaseFilter
+    filter_backends = [CaseFilterBackend]
     pagination_class = CasePage
 
     def get_queryset(self) -> QuerySet[Case, Any]:
@@ -123,7 +123,7 @@ class CaseViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CaseListSerializer(many=True))
-    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def queue(self, request: Request) -> Response:
         """Open cases by urgency and then the nearest deadline (the dispatcher's queue, at most 200)."""
         cases = selectors.queue_for(request.user)  # type: ignore[arg-type]
