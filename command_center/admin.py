@@ -18,3 +18,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "department", "is_active"]
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Command center"), {"fields": ("role", "department", "phone")}))  # type: ignore[misc]
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Command center"), {"fields": ("role", "department")}))
+
+admin.site.site_header = _("District Command Center administration")
+admin.site.site_title = _("District Command Center")
+admin.site.index_title = _("Registry and settings")
