@@ -16,6 +16,7 @@ TEST_MQTT_URL ?= mqtt://127.0.0.1:1883
 run: install static
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) seed_patrols
 	$(MANAGE) runcenter --simulate
 
 ## make test: set up everything the tests need, then lint, type check, migrations check and the whole suite.

@@ -1,6 +1,6 @@
 """Demo patrol tracks for today: every grid worker walks a loop inside their grid (巡查轨迹).
 
-`seed_demo` calls this after it has created grids and workers. Times are aligned to `--every` seconds,
+`make run` calls this after `seed_demo`, so the demo shows today's tracks. Times are aligned to `--every` seconds,
 so running it again adds only the positions since the last run (the unique time per worker skips the
 rest).
 """
