@@ -1,8 +1,8 @@
 """Demo patrol tracks for today: every grid worker walks a loop inside their grid (巡查轨迹).
 
-`make run` calls this after `seed_demo`, so the demo shows today's tracks. Times are aligned to `--every` seconds,
-so running it again adds only the positions since the last run (the unique time per worker skips the
-rest).
+`make run` calls this after `seed_demo`, so the demo shows today's tracks. Times are aligned to
+`--every` seconds, so running it again adds only the positions since the last run (the unique time per
+worker skips the rest).
 """
 
 from datetime import datetime, timedelta
