@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import psutil
 import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -348,6 +349,26 @@ async def drive(port: int, token: str, paths: Any, duration: float, concurrency:
     }
 
 
+def server_cpu(gunicorn_pid: int, size: int) -> float:
+    """CPU seconds used so far by gunicorn's workers and the PostgreSQL backends of the size's database."""
+    processes = psutil.Process(gunicorn_pid).children()
+    conn = connect(size)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db_name(size)]
+        )
+        processes += [psutil.Process(pid) for (pid,) in cursor.fetchall() if psutil.pid_exists(pid)]
+    conn.close()
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def measure(street: Street, total: int, args: argparse.Namespace) -> dict[str, Any]:
     port = free_port()
     gunicorn = subprocess.Popen(
@@ -376,7 +397,13 @@ def measure(street: Street, total: int, args: argparse.Namespace) -> dict[str, A
         result: dict[str, Any] = {}
         for name, paths in (("list", list_path), ("detail", detail_path)):
             asyncio.run(drive(port, street.token, paths, 3, args.concurrency))  # warm-up
+            before = server_cpu(gunicorn.pid, total)
             result[name] = asyncio.run(drive(port, street.token, paths, args.duration, args.concurrency))
+            used = server_cpu(gunicorn.pid, total) - before
+            # CPU of gunicorn and PostgreSQL per answer: what the requests cost, whatever else the box does.
+            cpu_ms = used * 1000 / max(result[name]["requests"], 1)
+            result[name]["server_cpu_ms_per_request"] = round(cpu_ms, 2)
+            result[name]["per_second_if_2_cores_were_free"] = round(2000 / cpu_ms) if cpu_ms else None
             print(f"  {name:6} {result[name]}", flush=True)
         return result
     finally:

@@ -416,6 +416,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # the (…, status, -created_at) index below serves its lookups
     )
     community = models.ForeignKey(
         "grids.Community",
@@ -424,6 +425,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # the (…, status, -created_at) index below serves its lookups
     )
     compound = models.ForeignKey(
         "grids.Compound",
@@ -440,6 +442,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # the (…, status, -created_at) index below serves its lookups
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -448,6 +451,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_cases",
+        db_index=False,  # the (…, status, -created_at) index below serves its lookups
     )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -472,6 +476,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged",
+        db_index=False,  # never looked up by this column on the hot paths; deletes are rare
     )
 
     occurred_at = models.DateTimeField(_("occurred"), default=timezone.now)
@@ -530,6 +535,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # never looked up by this column on the hot paths; deletes are rare
     )
     version = models.PositiveIntegerField(_("version"), default=1)
 
