@@ -22,7 +22,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client, make_user):
     client.force_login(make_user(role=User.Role.ADMIN, is_staff=True, is_superuser=True))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions below read the English texts
     return client
+
+
+def test_the_admin_speaks_chinese_by_default(admin_client):
+    del admin_client.defaults["HTTP_ACCEPT_LANGUAGE"]
+    SensorPointFactory()  # the actions menu shows with rows only
+    page = admin_client.get("/admin/devices/sensorpoint/").content.decode()
+    assert "导入 CSV" in page
+    assert "重新生成 MQTT 凭据" in page
 
 
 def test_the_add_page_has_a_leaflet_map_that_fills_lat_and_lng(admin_client):

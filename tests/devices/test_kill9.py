@@ -78,6 +78,24 @@ class PacedPublisher(threading.Thread):
             self.error = exc
 
 
+def in_flight() -> bool:
+    """A task has started on some rows (their attempt is counted) and not committed them yet."""
+    return Inbox.objects.filter(attempts__gte=1, processed_at__isnull=True).exists()
+
+
+def kill_worker_mid_task(worker: Proc, tries: int = 10) -> None:
+    for _ in range(tries):
+        wait_until(in_flight, timeout=30, every=0.002)
+        worker.kill9()
+        interrupted = in_flight()  # still started-but-uncommitted after the kill: we hit a task
+        time.sleep(1)
+        worker.start()
+        if interrupted:
+            return
+        time.sleep(2)
+    raise AssertionError("never caught the worker in the middle of a task")
+
+
 def run_with_kills(broker, tmp_path, *, unsafe: bool, with_worker: bool) -> PacedPublisher:
     codes = [SensorPointFactory(code=f"K9-{i:04d}").code for i in range(POINTS)]
     listener = listener_proc(broker, tmp_path, unsafe=unsafe).start()
@@ -96,9 +114,7 @@ def run_with_kills(broker, tmp_path, *, unsafe: bool, with_worker: bool) -> Pace
             assert wait_until(lambda: Reading.objects.count() >= 4000, timeout=60), (
                 "the worker processes nothing"
             )
-            worker.kill9()
-            time.sleep(1)
-            worker.start()
+            kill_worker_mid_task(worker)
         publisher.join(120)
         assert publisher.error is None, publisher.error
         assert publisher.sent == TOTAL

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.utils import translation
 
 from devices.models import SensorPoint
 from devices.registry import ImportFailed, export_points_csv, import_points_csv
@@ -10,6 +11,12 @@ from tests.devices.factories import SensorPointFactory, scene
 from tests.factories import CompoundFactory, GridFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):  # the reasons are asserted in English
+        yield
 
 
 @pytest.fixture

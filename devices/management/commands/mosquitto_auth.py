@@ -42,6 +42,13 @@ class Command(BaseCommand):
             help="the listener's password (default: the one in MQTT_URL)",
         )
         parser.add_argument("--reload-pid", type=Path, help="Mosquitto's pid file: send SIGHUP to reload")
+        parser.add_argument(
+            "--mode",
+            type=lambda text: int(text, 8),
+            default=0o640,
+            help="file mode, octal (default 640: the broker must share the files' group; Mosquitto 2 warns "
+            "about world-readable files and later versions refuse them)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         listener_user, listener_password = options["listener_user"], options["listener_password"]
@@ -68,8 +75,10 @@ class Command(BaseCommand):
                 count += 1
                 yield f"{code}:{encoded}\n"
 
-        _write_atomic(options["passwords"], lines())
-        _write_atomic(options["acl"], [credentials.acl_file(listener_usernames=[listener_user])])
+        _write_atomic(options["passwords"], lines(), mode=options["mode"])
+        _write_atomic(
+            options["acl"], [credentials.acl_file(listener_usernames=[listener_user])], mode=options["mode"]
+        )
         self.stdout.write(f"mosquitto_auth: {count} devices and the listener {listener_user!r} written")
         if options["reload_pid"]:
             try:
