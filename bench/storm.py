@@ -34,8 +34,9 @@ def start_workers(bench: Bench, *, ingest_workers: int, case_workers: int, batch
     common = ["--loglevel", "WARNING", "--without-mingle", "--without-gossip", "--prefetch-multiplier", "1"]
     bench.start("ingest-worker", [celery, "-A", "command_center", "worker", "-n", "ingest@%h", "-Q", "ingest",
                                   "-c", str(ingest_workers), *common])  # fmt: skip
-    bench.start("case-worker", [celery, "-A", "command_center", "worker", "-n", "cases@%h", "-Q", "cases,notify",
-                                "-c", str(case_workers), *common])  # fmt: skip
+    # Lower priority: opening 60,000 cases must not starve ingest (a deployment gives them their own cores).
+    bench.start("case-worker", ["nice", "-n", "10", celery, "-A", "command_center", "worker", "-n", "cases@%h",
+                                "-Q", "cases,notify", "-c", str(case_workers), *common])  # fmt: skip
     bench.start("listener-0", [PYTHON, "manage.py", "mqtt_listen", "--client-id", "storm-0",
                                "--batch-size", str(batch_size), "--batch-wait-ms", "20"])  # fmt: skip
     log = bench.workdir / "listener-0.log"
