@@ -57,6 +57,32 @@ def resolve_scene(*, sensor_type: str, scene_code: str = "", scenes: Iterable[Sc
     return matching[0]
 
 
+BUILDING_RADIUS_M = 40  # a point this close to a building of its compound is placed in that building
+
+
+class BuildingFinder:
+    """The nearest building of a compound within BUILDING_RADIUS_M (buildings are points)."""
+
+    def __init__(self, compound_ids: Iterable[int] | None = None) -> None:
+        buildings = Building.objects.all()
+        if compound_ids is not None:
+            buildings = buildings.filter(compound_id__in=set(compound_ids))
+        self.by_compound: dict[int, list[tuple[int, float, float]]] = {}
+        for building_id, compound_id, lat, lng in buildings.values_list("id", "compound_id", "lat", "lng"):
+            self.by_compound.setdefault(compound_id, []).append((building_id, lat, lng))
+
+    def nearest(self, compound_id: int | None, lat: float, lng: float) -> int | None:
+        if compound_id is None:
+            return None
+        best, best_m = None, float(BUILDING_RADIUS_M)
+        metres_per_degree_lng = 111_320 * math.cos(math.radians(lat))
+        for building_id, b_lat, b_lng in self.by_compound.get(compound_id, ()):
+            metres = math.hypot((b_lat - lat) * 110_540, (b_lng - lng) * metres_per_degree_lng)
+            if metres <= best_m:
+                best, best_m = building_id, metres
+        return best
+
+
 def _check_location(lat: Any, lng: Any) -> tuple[float, float]:
     try:
         lat, lng = float(lat), float(lng)
@@ -96,6 +122,8 @@ def register_point(
     if grid_id is None and compound_id is None:
         placement = (finder or PlaceFinder()).place(lat, lng)
         grid_id, compound_id = placement.grid_id, placement.compound_id
+    if building_id is None and compound_id is not None:
+        building_id = BuildingFinder([compound_id]).nearest(compound_id, lat, lng)
     point = SensorPoint(
         code=code,
         scene=scene,
@@ -136,6 +164,10 @@ def place_point(point: SensorPoint, *, finder: PlaceFinder | None = None) -> Sen
     """Grid and compound from the point's location (unsaved: the caller saves)."""
     placement = (finder or PlaceFinder()).place(point.lat, point.lng)
     point.grid_id, point.compound_id = placement.grid_id, placement.compound_id
+    if point.building_id is None and point.compound_id is not None:
+        point.building_id = BuildingFinder([point.compound_id]).nearest(
+            point.compound_id, point.lat, point.lng
+        )
     return point
 
 
@@ -230,6 +262,9 @@ def import_points_csv(source: io.TextIOBase | Iterable[str], *, chunk: int = 20_
         placements = finder.place_many([(points[i].lat, points[i].lng) for i in part])
         for i, placement in zip(part, placements, strict=True):
             points[i].grid_id, points[i].compound_id = placement.grid_id, placement.compound_id
+    buildings = BuildingFinder()
+    for point in points:
+        point.building_id = buildings.nearest(point.compound_id, point.lat, point.lng)
     with transaction.atomic():
         _insert_points(points, chunk)
     return len(points)
@@ -336,6 +371,7 @@ def _insert_points(points: list[SensorPoint], chunk: int) -> None:
         "lng",
         "grid_id",
         "compound_id",
+        "building_id",
         "status",
         "installed_on",
         "heartbeat_interval",
@@ -356,6 +392,7 @@ def _insert_points(points: list[SensorPoint], chunk: int) -> None:
                     p.lng,
                     p.grid_id,
                     p.compound_id,
+                    p.building_id,
                     p.status,
                     p.installed_on,
                     p.heartbeat_interval,

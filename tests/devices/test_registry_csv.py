@@ -112,3 +112,21 @@ def test_export_then_import_round_trips(scenes):
     after = list(SensorPoint.objects.order_by("code").values("code", "scene", "lat", "lng", "grid", "compound",
                                                               "threshold", "acoustic_zone", "heartbeat_interval"))  # fmt: skip
     assert after == before
+
+
+def test_points_near_a_building_of_their_compound_are_placed_in_it(scenes):
+    from tests.factories import BuildingFactory
+
+    compound = CompoundFactory()
+    building = BuildingFactory(compound=compound)
+    lat, lng = building.lat, building.lng
+    import_points_csv(
+        csv_text(
+            "code,type,lat,lng",
+            f"NEAR,smoke,{lat + 0.0002},{lng}",  # about 22 m north
+            f"FAR,smoke,{lat + 0.0006},{lng}",  # about 66 m north, still inside the compound
+        )
+    )
+    near, far = SensorPoint.objects.get(code="NEAR"), SensorPoint.objects.get(code="FAR")
+    assert (near.compound_id, near.building_id) == (compound.id, building.id)
+    assert (far.compound_id, far.building_id) == (compound.id, None)
