@@ -170,6 +170,7 @@ def test_no_sequence_of_actions_breaks_an_invariant(place) -> None:  # type: ign
         CaseMachine,
         settings=settings(
             max_examples=50,
+            derandomize=True,  # the same runs every time: CI stays reproducible, the coverage check stable
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
