@@ -184,8 +184,9 @@ class Bench:
 
 
 def publish_process(port: int, topic_prefix: str, codes: list[str], rate: float, seconds: float, tag: str,
-                    alarm_ratio: float, counter: Any, done: Any) -> None:  # fmt: skip
-    """One publisher process: QoS 1, `rate` messages/s (0: as fast as it goes) for `seconds`."""
+                    alarm_ratio: float, counter: Any, done: Any, limit: int = 0) -> None:  # fmt: skip
+    """One publisher process: QoS 1, `rate` messages/s (0: as fast as it goes) for `seconds`, or until
+    `limit` messages are sent when a limit is given."""
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
@@ -200,7 +201,7 @@ def publish_process(port: int, topic_prefix: str, codes: list[str], rate: float,
     last = None
     while True:
         elapsed = time.monotonic() - started
-        if elapsed >= seconds:
+        if (limit and n >= limit) or (not limit and elapsed >= seconds):
             break
         if rate and n > rate * elapsed:
             time.sleep(min(0.005, n / rate - elapsed))
@@ -229,14 +230,15 @@ def publish_process(port: int, topic_prefix: str, codes: list[str], rate: float,
 
 
 def run_publishers(port: int, topic_prefix: str, codes: list[str], *, rate: float, seconds: float,
-                   publishers: int, alarm_ratio: float, label: str) -> tuple[int, Any]:  # fmt: skip
+                   publishers: int, alarm_ratio: float, label: str, limit: int = 0) -> tuple[int, Any]:  # fmt: skip
     counter = multiprocessing.Value("q", 0)
     done: Any = multiprocessing.Queue()
     share = [codes[i::publishers] for i in range(publishers)]
     procs = [
         multiprocessing.Process(
             target=publish_process,
-            args=(port, topic_prefix, share[i], rate / publishers, seconds, f"{label}{i}", alarm_ratio, counter, done),
+            args=(port, topic_prefix, share[i], rate / publishers, seconds, f"{label}{i}", alarm_ratio, counter, done,
+                  limit // publishers),
             daemon=True,
         )
         for i in range(publishers)
@@ -407,6 +409,40 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
     }
 
 
+def run_csv_import(bench: Bench, count: int) -> dict[str, Any]:
+    """Register `count` points from a CSV with grid, compound and building assignment (all or nothing)."""
+    import csv
+
+    from devices.models import SensorPoint
+    from devices.registry import import_points_csv
+    from grids.models import Grid
+
+    boxes = [ring for ring in (g["coordinates"][0] for g in Grid.objects.values_list("boundary", flat=True))]
+    lngs = [x for ring in boxes for x, _ in ring]
+    lats = [y for ring in boxes for _, y in ring]
+    rng = random.Random(11)
+    path = bench.workdir / "points.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["code", "type", "lat", "lng", "installed_on"])
+        for n in range(count):
+            lat, lng = rng.uniform(min(lats), max(lats)), rng.uniform(min(lngs), max(lngs))
+            writer.writerow([f"CSV{n:07d}", "smoke", f"{lat:.7f}", f"{lng:.7f}", "2026-03-01"])
+    before = SensorPoint.objects.count()
+    started = time.perf_counter()
+    with path.open(newline="") as handle:
+        imported = import_points_csv(handle)
+    seconds = time.perf_counter() - started
+    placed = SensorPoint.objects.filter(code__startswith="CSV", grid__isnull=False).count()
+    return {
+        "points": imported,
+        "seconds": round(seconds, 1),
+        "points_per_second": round(imported / seconds),
+        "placed_in_a_grid": placed,
+        "registry_before": before,
+    }
+
+
 def machine() -> dict[str, Any]:
     import platform
 
@@ -430,7 +466,19 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--batch-wait-ms", type=int, default=20)
     parser.add_argument("--alarm-ratio", type=float, default=0.0005, help="share of smoke=1 messages")
+    parser.add_argument("--csv-import", type=int, default=0, metavar="N",
+                        help="only benchmark registering N points from CSV (issue 3: 400,000 in ≤ 60 s)")  # fmt: skip
     args = parser.parse_args()
+    if args.csv_import:
+        bench = Bench(Path(tempfile.mkdtemp(prefix="bench-csv-")))
+        bench.create_database()
+        figures = {"started": datetime.now(UTC).isoformat(), "machine": machine(),
+                   "csv_import": run_csv_import(bench, args.csv_import)}  # fmt: skip
+        print(json.dumps(figures, indent=2, default=str))
+        out = ROOT / "bench" / "results"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"csv-import-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(json.dumps(figures, indent=2))
+        return
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `finally` stops the child processes
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))

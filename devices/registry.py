@@ -207,11 +207,35 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
-def import_points_csv(source: io.TextIOBase | Iterable[str], *, chunk: int = 20_000) -> int:
+@dataclass(slots=True)
+class _NewPoint:
+    """A CSV row on its way in (model instances cost 40 µs each: too much for 400,000 rows)."""
+
+    code: str
+    scene_id: int
+    sensor_type: str
+    lat: float
+    lng: float
+    grid_id: int | None
+    compound_id: int | None
+    status: str
+    installed_on: dt.date | None
+    heartbeat_interval: int
+    threshold: float | None
+    acoustic_zone: str
+    building_id: int | None = None
+
+
+STATUSES = frozenset(SensorPoint.Status.values)
+ZONES = frozenset(AcousticZone.values)
+
+
+def import_points_csv(source: io.TextIOBase | Iterable[str], *, chunk: int = 50_000) -> int:
     """Import points from CSV (header row: code,type,lat,lng and optional scene, grid, compound (codes),
     status, installed_on, heartbeat_interval, threshold, acoustic_zone). All or nothing: raises
     ImportFailed with every bad row's line number and reason (up to 200), else returns the count.
-    Grid and compound come from the location when not given. Credentials are issued separately."""
+    Grid, compound and building come from the location when not given. Credentials are issued
+    separately (admin action), so an import never shows passwords."""
     reader = csv.DictReader(source)
     header = {name.strip() for name in reader.fieldnames or []}
     missing = REQUIRED_COLUMNS - header
@@ -221,47 +245,40 @@ def import_points_csv(source: io.TextIOBase | Iterable[str], *, chunk: int = 20_
     if unknown:
         raise ImportFailed([RowError(1, _("unknown columns: %(c)s") % {"c": ", ".join(sorted(unknown))})])
 
-    scenes = list(Scene.objects.filter(retired_at__isnull=True))
-    grids = dict(Grid.objects.values_list("code", "id"))
-    compounds = dict(Compound.objects.values_list("code", "id"))
-    compound_grid = dict(Compound.objects.values_list("id", "grid_id"))
+    lookups = _Lookups()
     existing = set(SensorPoint.objects.values_list("code", flat=True))
-    finder = PlaceFinder()
     errors: list[RowError] = []
-    points: list[SensorPoint] = []
+    points: list[_NewPoint] = []
     seen: dict[str, int] = {}
-    unplaced: list[int] = []  # indexes in `points` needing the locator
     for row in reader:
         line = reader.line_num
         try:
-            point = _point_from_row(row, scenes, grids, compounds, compound_grid)
+            point = _point_from_row(row, lookups)
         except ValidationError as exc:
             errors.append(RowError(line, "; ".join(exc.messages)))
         else:
             if point.code in existing:
                 errors.append(RowError(line, _("code %(code)s is already registered") % {"code": point.code}))
             elif point.code in seen:
-                errors.append(
-                    RowError(
-                        line,
-                        _("code %(code)s repeats line %(first)s")
-                        % {"code": point.code, "first": seen[point.code]},
-                    )
-                )
+                repeated = _("code %(code)s repeats line %(first)s") % {
+                    "code": point.code,
+                    "first": seen[point.code],
+                }
+                errors.append(RowError(line, repeated))
             else:
                 seen[point.code] = line
-                if point.grid_id is None and point.compound_id is None:
-                    unplaced.append(len(points))
                 points.append(point)
         if len(errors) >= MAX_ERRORS:
             break
     if errors:
         raise ImportFailed(errors)
-    for start in range(0, len(unplaced), chunk):
-        part = unplaced[start : start + chunk]
-        placements = finder.place_many([(points[i].lat, points[i].lng) for i in part])
-        for i, placement in zip(part, placements, strict=True):
-            points[i].grid_id, points[i].compound_id = placement.grid_id, placement.compound_id
+    unplaced = [p for p in points if p.grid_id is None and p.compound_id is None]
+    if unplaced:
+        finder = PlaceFinder()
+        for start in range(0, len(unplaced), chunk):
+            part = unplaced[start : start + chunk]
+            for point, placement in zip(part, finder.place_many([(p.lat, p.lng) for p in part]), strict=True):
+                point.grid_id, point.compound_id = placement.grid_id, placement.compound_id
     buildings = BuildingFinder()
     for point in points:
         point.building_id = buildings.nearest(point.compound_id, point.lat, point.lng)
@@ -270,17 +287,36 @@ def import_points_csv(source: io.TextIOBase | Iterable[str], *, chunk: int = 20_
     return len(points)
 
 
+class _Lookups:
+    """What a row refers to, loaded once per import."""
+
+    def __init__(self) -> None:
+        self.scenes = list(Scene.objects.filter(retired_at__isnull=True))
+        self.grids = dict(Grid.objects.values_list("code", "id"))
+        self.compounds = dict(Compound.objects.values_list("code", "id"))
+        self.compound_grid = dict(Compound.objects.values_list("id", "grid_id"))
+        self._scene_cache: dict[tuple[str, str], Scene | ValidationError] = {}
+
+    def scene(self, sensor_type: str, scene_code: str) -> Scene:
+        key = (sensor_type, scene_code)
+        if key not in self._scene_cache:
+            try:
+                self._scene_cache[key] = resolve_scene(
+                    sensor_type=sensor_type, scene_code=scene_code, scenes=self.scenes
+                )
+            except ValidationError as exc:
+                self._scene_cache[key] = exc
+        found = self._scene_cache[key]
+        if isinstance(found, ValidationError):
+            raise found
+        return found
+
+
 def _cell(row: dict[str, Any], name: str) -> str:
     return (row.get(name) or "").strip()
 
 
-def _point_from_row(
-    row: dict[str, Any],
-    scenes: list[Scene],
-    grids: dict[str, int],
-    compounds: dict[str, int],
-    compound_grid: dict[int, int],
-) -> SensorPoint:
+def _point_from_row(row: dict[str, Any], lookups: _Lookups) -> _NewPoint:
     if None in row:  # csv puts extra cells under the key None
         raise ValidationError(_("more cells than columns"))
     problems: list[str] = []
@@ -289,7 +325,7 @@ def _point_from_row(
         problems.append(_("code must be 1-64 letters, digits, '.', '_' or '-'"))
     scene = None
     try:
-        scene = resolve_scene(sensor_type=_cell(row, "type"), scene_code=_cell(row, "scene"), scenes=scenes)
+        scene = lookups.scene(_cell(row, "type"), _cell(row, "scene"))
     except ValidationError as exc:
         problems.extend(exc.messages)
     try:
@@ -299,18 +335,18 @@ def _point_from_row(
         lat = lng = 0.0
     grid_id = compound_id = None
     if _cell(row, "compound"):
-        compound_id = compounds.get(_cell(row, "compound"))
+        compound_id = lookups.compounds.get(_cell(row, "compound"))
         if compound_id is None:
             problems.append(_("no compound %(code)s") % {"code": _cell(row, "compound")})
         else:
-            grid_id = compound_grid[compound_id]
+            grid_id = lookups.compound_grid[compound_id]
     if _cell(row, "grid"):
-        grid_id = grids.get(_cell(row, "grid"))
+        grid_id = lookups.grids.get(_cell(row, "grid"))
         if grid_id is None:
             problems.append(_("no grid %(code)s") % {"code": _cell(row, "grid")})
-    status = _cell(row, "status") or SensorPoint.Status.ACTIVE
-    if status not in SensorPoint.Status.values:
-        problems.append(_("status must be one of %(s)s") % {"s": ", ".join(SensorPoint.Status.values)})
+    status = _cell(row, "status") or SensorPoint.Status.ACTIVE.value
+    if status not in STATUSES:
+        problems.append(_("status must be one of %(s)s") % {"s": ", ".join(sorted(STATUSES))})
     installed_on = None
     if _cell(row, "installed_on"):
         try:
@@ -334,13 +370,13 @@ def _point_from_row(
         except ValueError:
             problems.append(_("threshold must be a number"))
     zone = _cell(row, "acoustic_zone")
-    if zone and zone not in AcousticZone.values:
-        problems.append(_("acoustic_zone must be one of %(z)s") % {"z": ", ".join(AcousticZone.values)})
+    if zone and zone not in ZONES:
+        problems.append(_("acoustic_zone must be one of %(z)s") % {"z": ", ".join(sorted(ZONES))})
     if problems or scene is None:
         raise ValidationError(problems)
-    return SensorPoint(
+    return _NewPoint(
         code=code,
-        scene=scene,
+        scene_id=scene.pk,
         sensor_type=scene.sensor_type,
         lat=lat,
         lng=lng,
@@ -354,56 +390,49 @@ def _point_from_row(
     )
 
 
-def _insert_points(points: list[SensorPoint], chunk: int) -> None:
+INSERT_COLUMNS = [
+    "code", "scene_id", "sensor_type", "lat", "lng", "grid_id", "compound_id", "building_id", "status",
+    "installed_on", "heartbeat_interval", "threshold", "acoustic_zone",
+]  # fmt: skip
+
+
+def _insert_points(points: list[_NewPoint], chunk: int) -> None:
     now = timezone.now()
     if connection.vendor != "postgresql":
-        for point in points:
-            point.created_at = now
-        SensorPoint.objects.bulk_create(points, batch_size=2000)
+        objs = [
+            SensorPoint(**{name: getattr(p, name) for name in INSERT_COLUMNS}, created_at=now) for p in points
+        ]
+        SensorPoint.objects.bulk_create(objs, batch_size=2000)
         return
-    from psycopg2.extras import execute_values
-
-    columns = [
-        "code",
-        "scene_id",
-        "sensor_type",
-        "lat",
-        "lng",
-        "grid_id",
-        "compound_id",
-        "building_id",
-        "status",
-        "installed_on",
-        "heartbeat_interval",
-        "threshold",
-        "acoustic_zone",
-        "mqtt_password_hash",
-        "created_at",
-    ]
-    sql = f"INSERT INTO devices_sensorpoint ({', '.join(columns)}) VALUES %s"  # noqa: S608 (fixed names)
+    # COPY: the fastest way into PostgreSQL (about 10x execute_values for wide rows).
+    columns = [*INSERT_COLUMNS, "mqtt_password_hash", "created_at"]
+    text_columns = "code, sensor_type, status, acoustic_zone, mqtt_password_hash"  # empty means "", not NULL
+    sql = (
+        f"COPY devices_sensorpoint ({', '.join(columns)}) FROM STDIN"
+        f" WITH (FORMAT csv, FORCE_NOT_NULL ({text_columns}))"
+    )
     with connection.cursor() as cursor:
         for start in range(0, len(points), chunk):
-            rows = [
-                (
-                    p.code,
-                    p.scene_id,
-                    p.sensor_type,
-                    p.lat,
-                    p.lng,
-                    p.grid_id,
-                    p.compound_id,
-                    p.building_id,
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            for p in points[start : start + chunk]:
+                row = [p.code, p.scene_id, p.sensor_type, repr(p.lat), repr(p.lng), _n(p.grid_id)]
+                row += [
+                    _n(p.compound_id),
+                    _n(p.building_id),
                     p.status,
-                    p.installed_on,
+                    _n(p.installed_on),
                     p.heartbeat_interval,
-                    p.threshold,
-                    p.acoustic_zone,
-                    "",
-                    now,
-                )
-                for p in points[start : start + chunk]
-            ]
-            execute_values(cursor.cursor, sql, rows, page_size=5000)
+                ]
+                row += [_n(p.threshold), p.acoustic_zone, "", now.isoformat()]
+                writer.writerow(row)
+            buffer.seek(0)
+            cursor.cursor.copy_expert(sql, buffer)
+
+
+def _n(value: Any) -> Any:
+    """COPY csv: an unquoted empty field is NULL."""
+    return "" if value is None else value
 
 
 def export_points_csv(points: Iterable[SensorPoint]) -> Iterator[str]:
