@@ -131,7 +131,9 @@ class Bench:
         conf = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
         conf = conf.replace("listener 1883 0.0.0.0", f"listener {self.mqtt_port} 127.0.0.1")
         conf = conf.replace("allow_anonymous false", "allow_anonymous true")
-        conf = "\n".join(line for line in conf.splitlines() if not line.startswith(("password_file", "acl_file")))
+        conf = "\n".join(
+            line for line in conf.splitlines() if not line.startswith(("password_file", "acl_file"))
+        )
         conf = conf.replace("persistence true", "persistence false")  # a scratch broker
         path = self.workdir / "mosquitto.conf"
         path.write_text(conf + "\n")
@@ -237,8 +239,18 @@ def run_publishers(port: int, topic_prefix: str, codes: list[str], *, rate: floa
     procs = [
         multiprocessing.Process(
             target=publish_process,
-            args=(port, topic_prefix, share[i], rate / publishers, seconds, f"{label}{i}", alarm_ratio, counter, done,
-                  limit // publishers),
+            args=(
+                port,
+                topic_prefix,
+                share[i],
+                rate / publishers,
+                seconds,
+                f"{label}{i}",
+                alarm_ratio,
+                counter,
+                done,
+                limit // publishers,
+            ),
             daemon=True,
         )
         for i in range(publishers)
@@ -353,7 +365,10 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
         backlog = db_scalar("SELECT count(*) FROM devices_inbox WHERE processed_at IS NULL")
         samples.append({"t": round(time.monotonic() - started), "backlog": backlog,
                         "published": handle[1].value})  # fmt: skip
-        print(f"  t={samples[-1]['t']:>4}s published={samples[-1]['published']:>9} backlog={backlog}", flush=True)
+        print(
+            f"  t={samples[-1]['t']:>4}s published={samples[-1]['published']:>9} backlog={backlog}",
+            flush=True,
+        )
         if extra is not None:
             extra(time.monotonic() - started)
     published = join_publishers(handle)
@@ -455,7 +470,9 @@ def machine() -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=float, default=600, help="production phase, seconds")
     parser.add_argument("--rate", type=float, default=3000, help="production publish rate, messages/s")
     parser.add_argument("--baseline-seconds", type=float, default=60)
@@ -483,7 +500,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `finally` stops the child processes
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     bench = Bench(workdir)
-    result: dict[str, Any] = {"started": datetime.now(UTC).isoformat(), "args": vars(args), "machine": machine()}
+    result: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(),
+        "args": vars(args),
+        "machine": machine(),
+    }
     try:
         print(f"setup: database {DB_NAME}, Mosquitto on {bench.mqtt_port}, logs in {workdir}", flush=True)
         bench.create_database()
@@ -503,7 +524,11 @@ def main() -> None:
     finally:
         bench.stop_all()
     production, baseline = result["production"], result["baseline"]
-    ratio = production["processed_per_second"] / baseline["messages_per_second"] if baseline["messages_per_second"] else 0
+    ratio = (
+        production["processed_per_second"] / baseline["messages_per_second"]
+        if baseline["messages_per_second"]
+        else 0
+    )
     result["ratio_to_baseline"] = round(ratio, 2)
     print(json.dumps({k: v for k, v in production.items() if k != "samples"}, indent=2, default=str))
     print(f"baseline {baseline['messages_per_second']} msg/s; production {production['processed_per_second']} msg/s "
@@ -512,7 +537,9 @@ def main() -> None:
           f"duplicated {production['duplicated']}; peak RSS MB {result['peak_rss_mb']}")  # fmt: skip
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(json.dumps(result, indent=2, default=str))
+    (out / f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(
+        json.dumps(result, indent=2, default=str)
+    )
 
 
 if __name__ == "__main__":

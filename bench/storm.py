@@ -47,7 +47,9 @@ def start_workers(bench: Bench, *, ingest_workers: int, case_workers: int, batch
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--detectors", type=int, default=60_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--window", type=float, default=60, help="seconds in which all storm alarms are sent")
@@ -62,7 +64,11 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     bench = Bench(Path(tempfile.mkdtemp(prefix="bench-storm-")))
-    result: dict[str, Any] = {"started": datetime.now(UTC).isoformat(), "args": vars(args), "machine": machine()}
+    result: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(),
+        "args": vars(args),
+        "machine": machine(),
+    }
     try:
         print(f"setup: database, {args.detectors} detectors, logs in {bench.workdir}", flush=True)
         bench.create_database()
@@ -115,7 +121,10 @@ def main() -> None:
         drained = time.monotonic() - storm_sent
         background_published = join_publishers(background)
         cases_deadline = time.monotonic() + 60
-        while db_scalar("SELECT count(*) FROM devices_alarm WHERE case_pending") and time.monotonic() < cases_deadline:
+        while (
+            db_scalar("SELECT count(*) FROM devices_alarm WHERE case_pending")
+            and time.monotonic() < cases_deadline
+        ):
             time.sleep(2)
             sample()
         counts = db_scalar(
@@ -143,7 +152,9 @@ def main() -> None:
     print(json.dumps(summary, indent=2, default=str))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"storm-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(json.dumps(result, indent=2, default=str))
+    (out / f"storm-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(
+        json.dumps(result, indent=2, default=str)
+    )
 
 
 if __name__ == "__main__":

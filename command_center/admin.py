@@ -19,6 +19,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Command center"), {"fields": ("role", "department", "phone")}))  # type: ignore[misc]
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Command center"), {"fields": ("role", "department")}))
 
+
 admin.site.site_header = _("District Command Center administration")
 admin.site.site_title = _("District Command Center")
 admin.site.index_title = _("Registry and settings")

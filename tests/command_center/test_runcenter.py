@@ -36,7 +36,9 @@ def standalone(tmp_path):
         subprocess.run([*manage, *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
     port = free_port()
     log = open(tmp_path / "runcenter.log", "w+")
-    proc = subprocess.Popen([*manage, "runcenter", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log)
+    proc = subprocess.Popen(
+        [*manage, "runcenter", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
     try:
         wait_for_port("127.0.0.1", port, timeout=60)
         yield {"port": port, "mqtt_port": int(env["MQTT_EMBEDDED_PORT"]), "db": tmp_path / "var" / "db.sqlite3",
@@ -56,8 +58,12 @@ def login(base):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{base}/accounts/login/")
     csrf = next(c.value for c in jar if c.name == "csrftoken")
-    form = urllib.parse.urlencode({"username": "dispatcher", "password": "demo12345", "csrfmiddlewaretoken": csrf})
-    request = urllib.request.Request(f"{base}/accounts/login/", data=form.encode(), headers={"Referer": base + "/"})
+    form = urllib.parse.urlencode(
+        {"username": "dispatcher", "password": "demo12345", "csrfmiddlewaretoken": csrf}
+    )
+    request = urllib.request.Request(
+        f"{base}/accounts/login/", data=form.encode(), headers={"Referer": base + "/"}
+    )
     opener.open(request)
     assert any(c.name == "sessionid" for c in jar), "login failed"
     return opener, "; ".join(f"{c.name}={c.value}" for c in jar)
