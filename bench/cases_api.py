@@ -48,9 +48,9 @@ PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-only-not-secret-" + "x" * 30
 YEARS = 7
-# Cases a day: 1.5 M in 7 years, about the district that dispatched 1.42 M in 7 years (DESIGN.md). Every size is
-# seeded at this rate, so a page of the recent list does the same work and only the table's size differs:
-# 1.5 M cases are 7 years of history, 10,000 the first 17 days.
+# Cases a day: 1.5 M in 7 years, about the district that dispatched 1.42 M in 7 years (DESIGN.md).
+# Every size is seeded at this rate, so a page of the recent list does the same work and only the
+# table's size differs: 1.5 M cases are 7 years of history, 10,000 the first 17 days.
 DAILY = 1_500_000 / (365 * YEARS)
 
 
