@@ -67,7 +67,7 @@ class ScreenScope:
     user: User
     grid_id: int | None  # the per-grid screen /screen/?grid=<id>
     grid_ids: frozenset[int] | None  # the grids it shows; None: the whole district, unlocated rows too
-    groups: list[str]  # the realtime groups the socket joins
+    groups: list[str]  # the realtime group the socket follows (one: district or the grid's)
 
     def shows_grid(self, grid_id: Any) -> bool:
         return self.grid_ids is None or grid_id in self.grid_ids
@@ -100,12 +100,9 @@ def screen_scope(user: User, grid_id: int | None) -> ScreenScope:
     if user.sees_whole_district:
         return ScreenScope(user=user, grid_id=None, grid_ids=None, groups=[DISTRICT_GROUP])
     grid_ids = frozenset(grids.values_list("pk", flat=True))
-    if user.role == User.Role.OFFICIAL:
-        # One subscription, filtered per event: a street may have hundreds of grids.
-        return ScreenScope(user=user, grid_id=None, grid_ids=grid_ids, groups=[DISTRICT_GROUP])
-    return ScreenScope(
-        user=user, grid_id=None, grid_ids=grid_ids, groups=[grid_group(pk) for pk in sorted(grid_ids)]
-    )
+    # Officials and grid workers: the district's events, filtered to their grids per event (a street
+    # may have hundreds of grids; one stream per screen keeps it at most 10 frames a second).
+    return ScreenScope(user=user, grid_id=None, grid_ids=grid_ids, groups=[DISTRICT_GROUP])
 
 
 def parse_sections(value: str | None) -> tuple[str, ...]:

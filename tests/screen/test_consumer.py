@@ -295,15 +295,37 @@ async def test_events_of_one_object_in_one_window_become_one_entry_naming_them_a
     await comm.connect()
     await comm.receive_json_from()
     sender = Sender()
-    await sender.send(obj_id=1)  # sent at once; the frame interval starts
+    await sender.send(obj_id=1)
+    first = await comm.receive_json_from()  # sent at once; the next frame waits FRAME_INTERVAL
+    assert [e["id"] for e in first["events"]] == [1]
     await sender.send(kind="alarm", obj_id=9, version=1, event="alarm.raised", severity="critical")
     await sender.send(kind="alarm", obj_id=9, version=2, event="alarm.updated", severity="critical", count=2)
     await sender.send(kind="alarm", obj_id=9, version=3, event="alarm.updated", severity="critical", count=3)
-    first, second = await frames_until_quiet(comm)
-    assert [e["id"] for e in first["events"]] == [1]
+    [second] = await frames_until_quiet(comm)
     [event] = second["events"]
     assert second["received"] == 3
     assert (event["version"], event["since"]) == (3, 1)
     assert event["events"] == ["alarm.raised", "alarm.updated"]
     assert event["data"]["count"] == 3
     await comm.disconnect()
+
+
+@run_async
+async def test_screens_of_one_process_share_one_stream_per_group(world):
+    from command_center.consumers import _streams
+
+    screens = [communicator(user) for user in (world.dispatcher, world.dispatcher, world.official)]
+    for comm in screens:
+        assert (await comm.connect())[0]
+        await comm.receive_json_from()
+    streams = _streams[asyncio.get_running_loop()]
+    assert list(streams) == ["district"]
+    assert len(streams["district"].views) == 2  # the whole district, and the official's street
+    sender = Sender()
+    await sender.send(obj_id=5, grid=world.street_grids[0].pk)
+    frames = [await frames_until_quiet(comm) for comm in screens]
+    assert frames[0] == frames[1]  # one encoding for both dispatchers' screens
+    assert [e["id"] for e in events_of(frames[2])] == [5]
+    for comm in screens:
+        await comm.disconnect()
+    assert streams == {}  # the last screen gone, the stream leaves the group
