@@ -448,14 +448,19 @@ class ReadingRow(NamedTuple):
     abnormal: bool
 
 
-def process_inbox(*, ids: Sequence[int]) -> int:
-    """Process the still-unprocessed inbox rows among `ids`; returns how many this call processed."""
+def process_inbox(*, ids: Sequence[int], redelivered: bool = False) -> int:
+    """Process the still-unprocessed inbox rows among `ids`; returns how many this call processed.
+
+    `redelivered`: the broker delivers this task again (its worker died). Then the attempt is counted
+    in its own commit first, so rows that kill their worker every time end as dead letters instead of
+    looping forever. A first delivery skips that write (one UPDATE per row less on the hot path); the
+    sweeper counts the attempts of the rows it re-queues.
+    """
     ids = sorted(set(ids))
     if not ids:
         return 0
-    # Counted in its own commit first, so a row that kills its worker every time (Celery redelivers a
-    # task whose worker died) is recognised and dead-lettered instead of looping forever.
-    Inbox.objects.filter(id__in=ids, processed_at__isnull=True).update(attempts=F("attempts") + 1)
+    if redelivered:
+        Inbox.objects.filter(id__in=ids, processed_at__isnull=True).update(attempts=F("attempts") + 1)
     with transaction.atomic():
         rows = [
             InboxRow(*values)
@@ -466,10 +471,10 @@ def process_inbox(*, ids: Sequence[int]) -> int:
         ]
         if not rows:
             return 0
-        poison = [row for row in rows if row.attempts > MAX_ATTEMPTS]
+        poison = [row for row in rows if row.attempts >= MAX_ATTEMPTS]
         if poison:
             _dead_letter_rows(poison, Reason.PROCESSING_FAILED, f"processing failed {MAX_ATTEMPTS} times")
-            rows = [row for row in rows if row.attempts <= MAX_ATTEMPTS]
+            rows = [row for row in rows if row.attempts < MAX_ATTEMPTS]
         _Batch(rows, timezone.now()).run()
         done = [row.id for row in rows] + [row.id for row in poison]
         Inbox.objects.filter(id__in=done).update(processed_at=timezone.now())
@@ -736,6 +741,8 @@ def sweep_inbox(*, now: datetime | None = None) -> dict[str, int]:
         stale.filter(attempts__lt=MAX_ATTEMPTS).order_by("id").values_list("id", flat=True)[:50_000]
     )
     if requeue:
+        # Each re-queue is an attempt: what never gets processed ends as a dead letter.
+        Inbox.objects.filter(id__in=requeue, processed_at__isnull=True).update(attempts=F("attempts") + 1)
         enqueue_inbox(requeue)
     cases = list(
         Alarm.objects.filter(case_pending=True, raised_at__lt=now - timedelta(seconds=60))

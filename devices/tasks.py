@@ -1,13 +1,14 @@
 """Celery tasks: thin wrappers taking ids, idempotent, enqueued after commit (devices/services.py)."""
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from . import services
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def process_inbox(ids: list[int]) -> int:
-    return services.process_inbox(ids=ids)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def process_inbox(self: Task, ids: list[int]) -> int:
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    return services.process_inbox(ids=ids, redelivered=redelivered)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -105,7 +105,14 @@ def test_processing_twice_is_harmless():
     assert process_inbox(ids=ids) == 0
     row = Inbox.objects.get()
     assert row.processed_at is not None
-    assert row.attempts == 1
+    assert row.attempts == 0  # a first delivery writes no attempt (hot path)
+
+
+def test_a_redelivered_task_counts_the_attempt_first():
+    point = SensorPointFactory()
+    ids = ingest_messages(messages=[received(point.code, value=0)], enqueue=False).stored
+    assert process_inbox(ids=ids, redelivered=True) == 1
+    assert Inbox.objects.get().attempts == 1
 
 
 def test_enqueue_happens_after_commit(django_capture_on_commit_callbacks, monkeypatch):

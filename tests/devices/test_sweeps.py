@@ -38,6 +38,7 @@ def test_sweep_requeues_rows_left_behind(queued):
     result = sweep_inbox(now=timezone.now() + timedelta(minutes=1))
     assert result["requeued"] == 3
     assert queued == [ids]
+    assert set(Inbox.objects.values_list("attempts", flat=True)) == {1}  # a re-queue is an attempt
     process_inbox(ids=ids)
     assert sweep_inbox(now=timezone.now() + timedelta(minutes=1))["requeued"] == 0
 
