@@ -82,8 +82,9 @@ def percentile(values: list[float], share: float) -> float | None:
 class Platform:
     """The scratch database and the processes of one run."""
 
-    def __init__(self, workdir: Path, *, workers: int, batch_wait_ms: int) -> None:
+    def __init__(self, workdir: Path, *, workers: int, batch_wait_ms: int, split: bool = False) -> None:
         self.workdir = workdir
+        self.split = split
         self.workers = workers
         self.batch_wait_ms = batch_wait_ms
         self.mqtt_port = free_port()
@@ -154,9 +155,12 @@ class Platform:
                               "command_center.asgi:application"])  # fmt: skip
         self.start("listener", [PYTHON, "manage.py", "mqtt_listen", "--client-id", "bench-screen",
                                 "--batch-wait-ms", str(self.batch_wait_ms)])  # fmt: skip
-        self.start("worker", [celery, "-A", "command_center", "worker", "-Q", "ingest,cases,notify,reports",
-                              "-c", str(self.workers), "--loglevel", "WARNING", "--without-mingle",
-                              "--without-gossip"])  # fmt: skip
+        queues = [("ingest", self.workers), ("cases,notify,reports", 1)] if self.split else [
+            ("ingest,cases,notify,reports", self.workers)]  # fmt: skip
+        for n, (names, concurrency) in enumerate(queues):
+            self.start(f"worker-{n}", [celery, "-A", "command_center", "worker", "-Q", names, "-n", f"bench{n}@%h",
+                                       "-c", str(concurrency), "--loglevel", "WARNING", "--without-mingle",
+                                       "--without-gossip"])  # fmt: skip
         wait_for_port(self.http_port)
         time.sleep(5)  # the listener subscribes, the worker declares its queues
 
@@ -394,6 +398,7 @@ def report(plan: argparse.Namespace, screens: list[Screen], published: Published
         "screens": plan.screens,
         "listener_batch_wait_ms": plan.batch_wait_ms,
         "celery_concurrency": plan.workers,
+        "split_workers": plan.split_workers,
         "rate": plan.rate,
         "seconds": plan.seconds,
         "alarms_per_second": plan.alarms_per_second,
@@ -431,12 +436,16 @@ def main() -> None:
     parser.add_argument("--storm", type=int, default=3000, help="smoke alarms in the storm after it")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
     parser.add_argument("--batch-wait-ms", type=int, default=20, help="mqtt_listen --batch-wait-ms")
+    parser.add_argument("--split-workers", action="store_true",
+                        help="one worker for the ingest queue, another (-c 1) for cases, notify, reports")  # fmt: skip
     parser.add_argument("--drain-timeout", type=float, default=300, help="longest wait for a quiet pipeline")
     plan = parser.parse_args()
 
     workdir = ROOT / "bench" / "results" / f"screen_fanout-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     workdir.mkdir(parents=True, exist_ok=True)
-    platform = Platform(workdir, workers=plan.workers, batch_wait_ms=plan.batch_wait_ms)
+    platform = Platform(
+        workdir, workers=plan.workers, batch_wait_ms=plan.batch_wait_ms, split=plan.split_workers
+    )
     print(f"scratch database {DB_NAME}, Redis {REDIS_URL}, logs in {workdir}")
     platform.create_database()
     from datetime import timedelta
