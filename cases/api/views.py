@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from cases import selectors, services, workflow
 from cases.models import Case, Category
 from cases.photos import PhotoUpload
+from cases.prepared import prepared_statements
 from command_center.api.exceptions import Conflict
 from command_center.api.pagination import CountedPage, CursorPage
 from command_center.models import User
@@ -88,6 +89,15 @@ class CaseViewSet(
         if self.action == "retrieve":
             return selectors.case_detail(user)  # type: ignore[arg-type]
         return selectors.case_list(user)  # type: ignore[arg-type]
+
+    # The hottest reads: their queries are planned once per connection (cases/prepared.py).
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with prepared_statements():
+            return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with prepared_statements():
+            return super().retrieve(request, *args, **kwargs)
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         if self.action == "retrieve":
