@@ -167,6 +167,33 @@ class Bench:
                 continue
             self.peak_rss[name] = max(self.peak_rss.get(name, 0.0), rss)
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds (user + system) used so far by each process of the platform with its children,
+        and by PostgreSQL's backends of the scratch database (those alive now: a short-lived autovacuum
+        worker may be missed)."""
+        import psutil
+
+        def used(process: psutil.Process) -> float:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                return 0.0
+            return times.user + times.system
+
+        seconds: dict[str, float] = {}
+        for name, proc in self.procs.items():
+            try:
+                parent = psutil.Process(proc.pid)
+                family = [parent, *parent.children(recursive=True)]
+            except psutil.Error:
+                continue
+            seconds[name.split("-")[0]] = seconds.get(name.split("-")[0], 0.0) + sum(map(used, family))
+        backends = db_rows("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        seconds["postgresql"] = sum(
+            used(psutil.Process(pid)) for (pid,) in backends if psutil.pid_exists(pid)
+        )
+        return seconds
+
     def stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)
         if proc is None or proc.poll() is not None:
@@ -228,7 +255,8 @@ def publish_process(port: int, topic_prefix: str, codes: list[str], rate: float,
         time.sleep(0.05)
     client.disconnect()
     client.loop_stop()
-    done.put(n)
+    times = os.times()
+    done.put((n, times.user + times.system))
 
 
 def run_publishers(port: int, topic_prefix: str, codes: list[str], *, rate: float, seconds: float,
@@ -257,12 +285,15 @@ def run_publishers(port: int, topic_prefix: str, codes: list[str], *, rate: floa
     ]
     for proc in procs:
         proc.start()
-    return len(procs), (procs, counter, done)
+    return len(procs), (procs, counter, done, [])
 
 
 def join_publishers(handle: Any) -> int:
-    procs, _counter, done = handle
-    total = sum(done.get(timeout=300) for _ in procs)
+    """Wait for the publishers; the total they sent (their CPU seconds are added to handle[3])."""
+    procs, _counter, done, cpu = handle
+    results = [done.get(timeout=300) for _ in procs]
+    total = sum(n for n, _ in results)
+    cpu.append(sum(seconds for _, seconds in results))
     for proc in procs:
         proc.join(30)
     return total
@@ -340,6 +371,14 @@ def run_baseline(bench: Bench, codes: list[str], seconds: float, publishers: int
 # production path ----------------------------------------------------------------------------------
 
 
+def db_rows(sql: str, params: tuple = ()) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def db_scalar(sql: str, params: tuple = ()) -> Any:
     from django.db import connection
 
@@ -355,6 +394,7 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
     from django.utils import timezone
 
     start_wall = timezone.now()
+    cpu_before = bench.cpu_seconds()
     _, handle = run_publishers(bench.mqtt_port, "sensors", codes, rate=rate, seconds=seconds,
                                publishers=publishers, alarm_ratio=alarm_ratio, label=label)  # fmt: skip
     samples = []
@@ -385,6 +425,9 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
                 break
         time.sleep(2)
     drained_after = time.monotonic() - publish_end
+    cpu_after = bench.cpu_seconds()
+    cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+    cpu["publishers"] = handle[3][0]
     stored = db_scalar("SELECT count(*) FROM devices_inbox WHERE msg_id LIKE %s", (prefix,))
     processed = db_scalar(
         "SELECT count(*) FROM devices_inbox WHERE msg_id LIKE %s AND processed_at IS NOT NULL", (prefix,)
@@ -422,6 +465,8 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
         "celery_tasks": tasks,
         "messages_per_task": round(processed / tasks, 1) if tasks else 0,
         "max_backlog": max((s["backlog"] for s in samples), default=0),
+        # What each part costs per message, whatever else the box does: CPU µs / stored message.
+        "cpu_us_per_message": {name: round(value * 1e6 / max(stored, 1)) for name, value in cpu.items()},
         "samples": samples,
     }
 

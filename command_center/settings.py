@@ -127,6 +127,10 @@ TEMPLATES = [
 
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The hot rows are in memory: PostgreSQL's default random_page_cost (4, for spinning disks)
+        # made it scan all sensor points to lock 200 of them by id (bench/ingest.py).
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c random_page_cost=1.1"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -14,6 +14,7 @@ raced and a manual clear never loses to a concurrent repeat.
 
 import importlib
 import inspect
+import io
 import logging
 import time
 from collections import defaultdict
@@ -25,7 +26,8 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,6 +50,7 @@ LOW_BATTERY = 20  # percent: below raises "low battery"
 LOW_BATTERY_CLEAR = 25  # percent: at or above clears it (hysteresis, so 19/20/19 does not flap)
 FLAPPING_WINDOW = timedelta(minutes=30)
 FLAPPING_CHANGES = 2  # more state changes than this in the window: flapping
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})  # COPY text format
 RATE_KEY = "devices:ingest:rate:{second}"
 CLUSTER_KEY = "devices:cluster:{scene}:{compound}"
 POINT_STATE_FIELDS = [
@@ -135,10 +138,9 @@ def ingest_messages(*, messages: Sequence[Received], enqueue: bool = True) -> In
         except PayloadError as exc:
             dead.append(_dead(item, exc.reason, exc.detail, _topic_code(item.topic)))
 
+    codes = {m.device_code for _, m in parsed}
     known = (
-        SensorPoint.objects.filter(code__in={m.device_code for _, m in parsed}).values_list(
-            "code", "id", "status"
-        )
+        SensorPoint.objects.filter(among(SensorPoint, codes, "code")).values_list("code", "id", "status")
         if parsed
         else []
     )
@@ -317,7 +319,7 @@ class AlarmChanges:
     def for_points(cls, now: datetime, point_ids: Iterable[int]) -> "AlarmChanges":
         active = {
             (a.point_id, a.type): a
-            for a in Alarm.objects.filter(point_id__in=list(point_ids), cleared_at__isnull=True)
+            for a in Alarm.objects.filter(among(Alarm, point_ids, "point"), cleared_at__isnull=True)
         }
         return cls(now, active)
 
@@ -462,12 +464,15 @@ def process_inbox(*, ids: Sequence[int], redelivered: bool = False) -> int:
     if redelivered:
         Inbox.objects.filter(id__in=ids, processed_at__isnull=True).update(attempts=F("attempts") + 1)
     with transaction.atomic():
+        # By primary key only, processed_at checked here: with `processed_at IS NULL` in the query the
+        # planner takes the partial index of unprocessed rows and reads the whole backlog for each task.
         rows = [
-            InboxRow(*values)
+            InboxRow(*values[:-1])
             for values in Inbox.objects.select_for_update(skip_locked=True)
-            .filter(id__in=ids, processed_at__isnull=True)
+            .filter(among(Inbox, ids))
             .order_by("id")
-            .values_list(*InboxRow._fields)
+            .values_list(*InboxRow._fields, "processed_at")
+            if values[-1] is None
         ]
         if not rows:
             return 0
@@ -477,7 +482,7 @@ def process_inbox(*, ids: Sequence[int], redelivered: bool = False) -> int:
             rows = [row for row in rows if row.attempts < MAX_ATTEMPTS]
         _Batch(rows, timezone.now()).run()
         done = [row.id for row in rows] + [row.id for row in poison]
-        Inbox.objects.filter(id__in=done).update(processed_at=timezone.now())
+        Inbox.objects.filter(among(Inbox, done)).update(processed_at=timezone.now())
     return len(rows)
 
 
@@ -534,12 +539,22 @@ def bulk_insert(objs: Sequence[Any]) -> None:
         obj._state.db = connection.alias
 
 
+def among(model: type[Any], ids: Iterable[Any], field: str = "id") -> Any:
+    """A filter `field IN ids` (ids or codes). On PostgreSQL one array parameter (`= ANY(%s)`): Django
+    prepares and binds each of 500 ids on its own, about a millisecond per query on the ingest path."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": list(ids)})
+    column = f'"{model._meta.db_table}"."{model._meta.get_field(field).column}"'
+    # The column comes from the model, the values go as a parameter.
+    return RawSQL(f"{column} = ANY(%s)", (list(ids),), output_field=BooleanField())  # noqa: S611
+
+
 def lock_points(point_ids: Iterable[int], *, skip_locked: bool = False) -> dict[int, SensorPoint]:
     """Lock points (id order, no deadlocks between workers) with their scene loaded; compound and grid
     are loaded by `attach_places` when an event needs their names."""
     queryset = (
         SensorPoint.objects.select_for_update(no_key=True, skip_locked=skip_locked)
-        .filter(id__in=sorted(set(point_ids)))
+        .filter(among(SensorPoint, sorted(set(point_ids))))
         .order_by("id")
     )
     points = {point.id: point for point in queryset}
@@ -683,14 +698,15 @@ def _insert_readings(readings: list[ReadingRow]) -> None:
     if not readings:
         return
     if connection.vendor == "postgresql":
-        from psycopg2.extras import execute_values
-
+        # COPY: no SQL text to build and parse per row (psycopg2's execute_values spent more on that).
+        types = {r.type: r.type.translate(COPY_ESCAPES) for r in readings}
+        text = "".join(
+            f"{r.point_id}\t{r.ts.isoformat()}\t{types[r.type]}\t{r.value!r}\t{'t' if r.abnormal else 'f'}\n"
+            for r in readings
+        )
         with connection.cursor() as cursor:
-            execute_values(
-                cursor.cursor,
-                "INSERT INTO devices_reading (point_id, ts, type, value, abnormal) VALUES %s",
-                readings,
-                page_size=len(readings),
+            cursor.cursor.copy_expert(
+                "COPY devices_reading (point_id, ts, type, value, abnormal) FROM STDIN", io.StringIO(text)
             )
         return
     Reading.objects.bulk_create([Reading(**row._asdict()) for row in readings], batch_size=500)
