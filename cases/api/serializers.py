@@ -1,4 +1,5 @@
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -8,7 +9,7 @@ from rest_framework import serializers
 
 from cases import workflow
 from cases.models import Case, CaseEscalation, CaseEvent, CasePhoto, Category, Severity
-from cases.selectors import LIST_VALUES, merge_candidates
+from cases.selectors import LIST_VALUES, case_timeline, merge_candidates, related_names
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -39,10 +40,6 @@ class CategorySerializer(serializers.ModelSerializer):
 
 def _time(value: Any) -> str | None:
     return timezone.localtime(value).isoformat() if value is not None else None
-
-
-def _person(user: Any) -> str | None:
-    return str(user) if user is not None else None
 
 
 # Fields copied as they are from the case row (list and detail).
@@ -95,6 +92,65 @@ TIME_DETAIL_FIELDS = [
 ]
 
 
+NO_NAMES: tuple[Any, Any, Any] = (None, None, None)
+
+
+class CaseRows:
+    """Builds the rows of a page of cases: the names of their relations (one query), the labels in the
+    active language and the time zone are looked up once per page, not once per row or field."""
+
+    def __init__(self, cases: Sequence[Mapping[str, Any]], *, more_users: Iterable[int | None] = ()) -> None:
+        self.names = related_names(
+            categories=[case["category_id"] for case in cases],
+            grids=[case["grid_id"] for case in cases],
+            compounds=[case["compound_id"] for case in cases],
+            departments=[case["department_id"] for case in cases],
+            users=[*(case["assignee_id"] for case in cases), *more_users],
+        )
+        self.zone = timezone.get_current_timezone()
+        self.statuses = {key: str(label) for key, label in workflow.STATUS_LABELS.items()}
+        self.severities = {key: str(label) for key, label in SEVERITY_LABELS.items()}
+
+    def time(self, value: datetime | None) -> str | None:
+        return value.astimezone(self.zone).isoformat() if value is not None else None
+
+    def name(self, kind: str, pk: int | None) -> tuple[Any, Any, Any]:
+        return self.names.get((kind, pk), NO_NAMES) if pk is not None else NO_NAMES
+
+    def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A list row from the values of selectors.LIST_VALUES (a dict: no model instances to build)."""
+        category_code, category_name, _ = self.name("category", values["category_id"])
+        grid_name = self.name("grid", values["grid_id"])[1]
+        compound_name = self.name("compound", values["compound_id"])[1]
+        department_code, department_name, _ = self.name("department", values["department_id"])
+        username, first, last = self.name("user", values["assignee_id"])
+        row: dict[str, Any] = {name: values[name] for name in PLAIN_LIST_FIELDS}
+        row.update({name: self.time(values[name]) for name in TIME_LIST_FIELDS})
+        row.update(
+            status_display=self.statuses.get(values["status"], values["status"]),
+            severity_display=self.severities.get(values["severity"], values["severity"]),
+            category=category_code,
+            category_name=category_name,
+            place=compound_name or grid_name or values["address"],
+            grid=values["grid_id"],
+            community=values["community_id"],
+            compound=values["compound_id"],
+            department=department_code,
+            department_name=department_name,
+            assignee=username,
+            assignee_name=(f"{first} {last}".strip() or username) if username else None,  # as User.__str__
+            sensor_point=values["sensor_code"],
+        )
+        return row
+
+
+class CaseRowsSerializer(serializers.ListSerializer):
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:  # type: ignore[override]
+        cases = list(data)
+        rows = CaseRows(cases)
+        return [rows.row(values) for values in cases]
+
+
 class CaseListSerializer(serializers.ModelSerializer):
     """A row of the case list. `to_representation` builds the dict directly: DRF's per-field machinery
     cost about a millisecond per row, and the list is the hottest read (bench/cases_api.py); the
@@ -113,6 +169,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
+        list_serializer_class = CaseRowsSerializer
         fields = [
             *PLAIN_LIST_FIELDS,
             *TIME_LIST_FIELDS,
@@ -132,49 +189,10 @@ class CaseListSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, values: Mapping[str, Any]) -> dict[str, Any]:  # type: ignore[override]
-        return case_row(values)
-
-
-def case_row(values: Mapping[str, Any]) -> dict[str, Any]:
-    """A list row from the values of selectors.LIST_VALUES (a dict: no model instances to build)."""
-    row: dict[str, Any] = {name: values[name] for name in PLAIN_LIST_FIELDS}
-    row.update({name: _time(values[name]) for name in TIME_LIST_FIELDS})
-    first, last = values["assignee__first_name"] or "", values["assignee__last_name"] or ""
-    username = values["assignee__username"]
-    row.update(
-        status_display=str(workflow.STATUS_LABELS.get(values["status"], values["status"])),
-        severity_display=str(SEVERITY_LABELS.get(values["severity"], values["severity"])),
-        category=values["category__code"],
-        category_name=values["category__name"],
-        place=values["compound__name"] or values["grid__name"] or values["address"],
-        grid=values["grid_id"],
-        community=values["community_id"],
-        compound=values["compound_id"],
-        department=values["department__code"],
-        department_name=values["department__name"],
-        assignee=username,
-        assignee_name=(f"{first} {last}".strip() or username) if username else None,  # as User.__str__
-        sensor_point=values["sensor_code"],
-    )
-    return row
-
-
-def case_values(case: Case) -> dict[str, Any]:
-    """The LIST_VALUES of a case instance (the detail has the instance, the list has dicts)."""
-    values = {name: getattr(case, name) for name in LIST_VALUES if "__" not in name}
-    for relation in ("category", "grid", "compound", "department", "assignee"):
-        related = getattr(case, relation)
-        for name in LIST_VALUES:
-            if name.startswith(f"{relation}__"):
-                values[name] = getattr(related, name.split("__", 1)[1]) if related is not None else None
-    return values
+        return CaseRows([values]).row(values)
 
 
 SEVERITY_LABELS: dict[str, Any] = dict(Severity.choices)
-
-
-def photo_url(photo: CasePhoto) -> str:
-    return reverse("console-photo", args=[photo.pk])
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -185,20 +203,21 @@ class PhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "url", "content_type", "size", "lat", "lng", "taken_at", "uploaded_at"]
 
     def get_url(self, photo: CasePhoto) -> str:
-        return photo_url(photo)
+        return reverse("console-photo", args=[photo.pk])
 
 
-def photo_row(photo: CasePhoto) -> dict[str, Any]:
+# The rows below are built from the dicts of selectors.case_timeline(), described by the serializers.
+def photo_row(photo: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "id": photo.pk,
-        "kind": photo.kind,
-        "url": photo_url(photo),
-        "content_type": photo.content_type,
-        "size": photo.size,
-        "lat": photo.lat,
-        "lng": photo.lng,
-        "taken_at": _time(photo.taken_at),
-        "uploaded_at": _time(photo.uploaded_at),
+        "id": photo["id"],
+        "kind": photo["kind"],
+        "url": reverse("console-photo", args=[photo["id"]]),
+        "content_type": photo["content_type"],
+        "size": photo["size"],
+        "lat": photo["lat"],
+        "lng": photo["lng"],
+        "taken_at": _time(photo["taken_at"]),
+        "uploaded_at": _time(photo["uploaded_at"]),
     }
 
 
@@ -235,22 +254,25 @@ def action_label(action: str) -> str:
     return str(transition.label) if transition else action
 
 
-def event_row(event: CaseEvent, photos: list[CasePhoto]) -> dict[str, Any]:
-    actor = event.actor
+def event_row(event: Mapping[str, Any], photos: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    username = event["username"]
+    full_name = f"{event['first_name']} {event['last_name']}".strip() if username else ""  # as User.__str__
     return {
-        "id": event.pk,
-        "at": _time(event.at),
-        "action": event.action,
-        "action_display": action_label(event.action),
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "actor": actor.username if actor else None,
-        "actor_name": _person(actor) or str(workflow.ROLE_LABELS.get(event.actor_role, event.actor_role)),
-        "actor_role": event.actor_role,
-        "note": event.note,
-        "data": event.data,
-        "time_used_seconds": event.time_used_seconds,
-        "overdue": event.overdue,
+        "id": event["id"],
+        "at": _time(event["at"]),
+        "action": event["action"],
+        "action_display": action_label(event["action"]),
+        "from_status": event["from_status"],
+        "to_status": event["to_status"],
+        "actor": username,
+        "actor_name": full_name
+        or username
+        or str(workflow.ROLE_LABELS.get(event["actor_role"], event["actor_role"])),
+        "actor_role": event["actor_role"],
+        "note": event["note"],
+        "data": event["data"],
+        "time_used_seconds": event["time_used_seconds"],
+        "overdue": event["overdue"],
         "photos": [photo_row(photo) for photo in photos],
     }
 
@@ -278,19 +300,19 @@ class EscalationSerializer(serializers.ModelSerializer):
 TARGET_LABELS: dict[str, Any] = dict(CaseEscalation._meta.get_field("target").choices or [])
 
 
-def escalation_row(step: CaseEscalation) -> dict[str, Any]:
+def escalation_row(step: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "position": step.position,
-        "anchor": step.anchor,
-        "after_minutes": step.after_minutes,
-        "target": step.target,
-        "target_display": str(TARGET_LABELS.get(step.target, step.target)),
-        "channels": step.channels,
-        "until": step.until,
-        "state": step.state,
-        "due_at": _time(step.due_at),
-        "fire_count": step.fire_count,
-        "last_fired_at": _time(step.last_fired_at),
+        "position": step["position"],
+        "anchor": step["anchor"],
+        "after_minutes": step["after_minutes"],
+        "target": step["target"],
+        "target_display": str(TARGET_LABELS.get(step["target"], step["target"])),
+        "channels": step["channels"],
+        "until": step["until"],
+        "state": step["state"],
+        "due_at": _time(step["due_at"]),
+        "fire_count": step["fire_count"],
+        "last_fired_at": _time(step["last_fired_at"]),
     }
 
 
@@ -322,22 +344,23 @@ class CaseDetailSerializer(CaseListSerializer):
         ]
 
     def to_representation(self, case: Case) -> dict[str, Any]:  # type: ignore[override]
-        row = case_row(case_values(case))
+        values = {name: getattr(case, name) for name in LIST_VALUES}
+        rows = CaseRows([values], more_users=[case.handled_by_id])
+        row = rows.row(values)
         row.update({name: getattr(case, name) for name in PLAIN_DETAIL_FIELDS})
-        row.update({name: _time(getattr(case, name)) for name in TIME_DETAIL_FIELDS})
-        photos = list(case.photos.all())
-        by_event: dict[int | None, list[CasePhoto]] = {}
+        row.update({name: rows.time(getattr(case, name)) for name in TIME_DETAIL_FIELDS})
+        events, photos, escalations = case_timeline(case.pk)
+        by_event: dict[int | None, list[dict[str, Any]]] = {}
         for photo in photos:
-            by_event.setdefault(photo.event_id, []).append(photo)
-        events = case.events.select_related("actor").order_by("at", "id")
+            by_event.setdefault(photo["event_id"], []).append(photo)
         request = self.context.get("request")
         user = getattr(request, "user", None)
         row.update(
             merged_into=case.merged_into_id,
-            handled_by=case.handled_by.username if case.handled_by_id and case.handled_by else None,
-            timeline=[event_row(event, by_event.get(event.pk, [])) for event in events],
+            handled_by=rows.name("user", case.handled_by_id)[0],
+            timeline=[event_row(event, by_event.get(event["id"], [])) for event in events],
             photos=[photo_row(photo) for photo in photos],
-            escalations=[escalation_row(step) for step in case.escalations.all()],
+            escalations=[escalation_row(step) for step in escalations],
             allowed_actions=workflow.allowed_actions(case, user) if user and user.is_authenticated else [],
             merge_candidates=self.nearby_open_cases(case),
             now=timezone.now().isoformat(),
