@@ -133,7 +133,7 @@ def related_names(
     departments: Iterable[int | None] = (),
     users: Iterable[int | None] = (),
     arrays: bool | None = None,
-) -> dict[tuple[str, int], tuple[str, str, str]]:
+) -> dict[tuple[str, Any], tuple[str, str, str]]:
     """(kind, id) → (code or username, name or first name, last name) of the given ids that exist, in one
     query. On PostgreSQL (`arrays`) each kind's ids are one array parameter: the SQL is the same for every
     page, so it is prepared once (cases/prepared.py); elsewhere (SQLite) one parameter per id."""

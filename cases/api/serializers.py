@@ -1,9 +1,10 @@
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
@@ -95,6 +96,15 @@ TIME_DETAIL_FIELDS = [
 NO_NAMES: tuple[Any, Any, Any] = (None, None, None)
 
 
+@functools.cache
+def _labels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Status and severity labels in `language` (the active one: the argument only keys the cache)."""
+    return (
+        {key: str(label) for key, label in workflow.STATUS_LABELS.items()},
+        {key: str(label) for key, label in SEVERITY_LABELS.items()},
+    )
+
+
 class CaseRows:
     """Builds the rows of a page of cases: the names of their relations (one query), the labels in the
     active language and the time zone are looked up once per page, not once per row or field."""
@@ -108,39 +118,42 @@ class CaseRows:
             users=[*(case["assignee_id"] for case in cases), *more_users],
         )
         self.zone = timezone.get_current_timezone()
-        self.statuses = {key: str(label) for key, label in workflow.STATUS_LABELS.items()}
-        self.severities = {key: str(label) for key, label in SEVERITY_LABELS.items()}
+        self.statuses, self.severities = _labels(translation.get_language())
 
     def time(self, value: datetime | None) -> str | None:
         return value.astimezone(self.zone).isoformat() if value is not None else None
 
     def name(self, kind: str, pk: int | None) -> tuple[Any, Any, Any]:
-        return self.names.get((kind, pk), NO_NAMES) if pk is not None else NO_NAMES
+        return self.names.get((kind, pk), NO_NAMES)
 
     def row(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """A list row from the values of selectors.LIST_VALUES (a dict: no model instances to build)."""
-        category_code, category_name, _ = self.name("category", values["category_id"])
-        grid_name = self.name("grid", values["grid_id"])[1]
-        compound_name = self.name("compound", values["compound_id"])[1]
-        department_code, department_name, _ = self.name("department", values["department_id"])
-        username, first, last = self.name("user", values["assignee_id"])
+        """A list row from the values of selectors.LIST_VALUES (a dict: no model instances to build).
+        Written out flat: it runs for every row of every page."""
+        names, zone = self.names, self.zone
+        category_code, category_name, _ = names.get(("category", values["category_id"]), NO_NAMES)
+        grid_name = names.get(("grid", values["grid_id"]), NO_NAMES)[1]
+        compound_name = names.get(("compound", values["compound_id"]), NO_NAMES)[1]
+        department_code, department_name, _ = names.get(("department", values["department_id"]), NO_NAMES)
+        username, first, last = names.get(("user", values["assignee_id"]), NO_NAMES)
         row: dict[str, Any] = {name: values[name] for name in PLAIN_LIST_FIELDS}
-        row.update({name: self.time(values[name]) for name in TIME_LIST_FIELDS})
-        row.update(
-            status_display=self.statuses.get(values["status"], values["status"]),
-            severity_display=self.severities.get(values["severity"], values["severity"]),
-            category=category_code,
-            category_name=category_name,
-            place=compound_name or grid_name or values["address"],
-            grid=values["grid_id"],
-            community=values["community_id"],
-            compound=values["compound_id"],
-            department=department_code,
-            department_name=department_name,
-            assignee=username,
-            assignee_name=(f"{first} {last}".strip() or username) if username else None,  # as User.__str__
-            sensor_point=values["sensor_code"],
-        )
+        for name in TIME_LIST_FIELDS:
+            value = values[name]
+            row[name] = value.astimezone(zone).isoformat() if value is not None else None
+        status, severity = values["status"], values["severity"]
+        row["status_display"] = self.statuses.get(status, status)
+        row["severity_display"] = self.severities.get(severity, severity)
+        row["category"] = category_code
+        row["category_name"] = category_name
+        row["place"] = compound_name or grid_name or values["address"]
+        row["grid"] = values["grid_id"]
+        row["community"] = values["community_id"]
+        row["compound"] = values["compound_id"]
+        row["department"] = department_code
+        row["department_name"] = department_name
+        row["assignee"] = username
+        # As User.__str__: the full name, or else the username.
+        row["assignee_name"] = (f"{first} {last}".strip() or username) if username else None
+        row["sensor_point"] = values["sensor_code"]
         return row
 
 
