@@ -128,6 +128,15 @@ def test_list_and_detail_answer_what_the_models_say(catalogue, place, jpeg) -> N
     assert any(event["photos"] for event in detail["timeline"]) and len(detail["photos"]) == 2
     assert client.get("/api/v1/cases/").json()["results"] == [expected_row(case)]
     assert client.get("/api/v1/cases/queue/").json()["results"] == [expected_row(case)]
+    # A scoped caller: the case lies in the grid worker's grid, and not in the water department's.
+    worker = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    worker.force_authenticate(place.grid_worker)
+    detail = worker.get(f"/api/v1/cases/{case_id}/").json()
+    detail.pop("now")
+    assert detail == expected_detail(case, place.grid_worker)
+    outsider = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    outsider.force_authenticate(place.water_handler)
+    assert outsider.get(f"/api/v1/cases/{case_id}/").status_code == 404
 
 
 def test_related_names_by_arrays_or_one_parameter_per_id(place) -> None:  # type: ignore[no-untyped-def]
@@ -143,3 +152,13 @@ def test_related_names_by_arrays_or_one_parameter_per_id(place) -> None:  # type
         )
         assert given == expected
         assert related_names(users=[None], arrays=arrays) == {}
+
+
+def test_a_detail_that_is_not_there_is_404(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(place.dispatcher)
+    for pk in ["0", "-1", "abc", "99999999999999999999", "123456"]:
+        response = client.get(f"/api/v1/cases/{pk}/")
+        assert response.status_code == 404, pk
+        detail = "Not found." if pk == "abc" else "No Case matches the given query."
+        assert response.json() == {"detail": detail}, pk
