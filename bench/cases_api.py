@@ -45,6 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DB_PREFIX = os.environ.get("BENCH_DB", "dcc_bench_cases")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+# The cache as deployed (Redis, shared by the workers: the API token cache lives there); emptied per run.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-only-not-secret-" + "x" * 30
 YEARS = 7
@@ -62,6 +64,7 @@ def env(size: int) -> dict[str, str]:
     values = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MQTT_URL")}
     values.update(
         DATABASE_URL=f"{PG}/{db_name(size)}",
+        REDIS_URL=REDIS_URL,
         SECRET_KEY=SECRET,
         DEBUG="0",
         LOG_LEVEL="WARNING",
@@ -380,7 +383,73 @@ def server_cpu(gunicorn_pid: int, size: int) -> tuple[float, float]:
     return _cpu(psutil.Process(gunicorn_pid).children()), _cpu(backends)
 
 
+def cpu_in_process(size: int, count: int) -> dict[str, Any]:
+    """CPU per answer measured inside one process (a child with the bench's settings): the WSGI handler
+    called `count` times per endpoint, Python's process time plus the CPU of its PostgreSQL backend.
+    No HTTP server, no load generator, no waiting: robust to a busy machine, unlike latencies."""
+    out = subprocess.run(
+        [PYTHON, __file__, "--cpu-child", str(size), str(count)],
+        cwd=ROOT, env=env(size), check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def cpu_child(size: int, count: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connection
+
+    app = get_wsgi_application()
+    conn = connect(size)
+    street = Street(conn)
+    conn.close()
+    since = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
+    rng = random.Random(size)
+    paths = {
+        "list": lambda: ("/api/v1/cases/", f"status=closed&community={rng.choice(street.communities)}&created_after={since}"),
+        "detail": lambda: (f"/api/v1/cases/{rng.randint(1, size)}/", ""),
+    }  # fmt: skip
+
+    def call(path: str, query: str) -> None:
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": f"Token {street.token}", "HTTP_ACCEPT": "application/json",
+            "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+        }  # fmt: skip
+        status: list[str] = []
+
+        def start_response(line: str, headers: Any, exc_info: Any = None) -> Any:
+            status.append(line)
+            return lambda data: None
+
+        b"".join(app(environ, start_response))
+        assert status[0].startswith("200"), status
+
+    result: dict[str, Any] = {}
+    for name, path in paths.items():
+        for _ in range(50):  # warm-up: connection, prepared statements, caches
+            call(*path())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = psutil.Process(cursor.fetchone()[0])
+        python, database = time.process_time(), _cpu([backend])
+        for _ in range(count):
+            call(*path())
+        python, database = time.process_time() - python, _cpu([backend]) - database
+        result[name] = {
+            "python": round(python * 1000 / count, 2),
+            "postgresql": round(database * 1000 / count, 2),
+        }
+    print(json.dumps(result))
+
+
 def measure(street: Street, total: int, args: argparse.Namespace) -> dict[str, Any]:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()  # no cached token of an earlier run's users
     port = free_port()
     gunicorn = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "command_center.wsgi:application", "--workers", "2",
@@ -418,6 +487,8 @@ def measure(street: Street, total: int, args: argparse.Namespace) -> dict[str, A
             result[name]["cpu_ms_per_request"] = {"gunicorn": round(app_ms, 2), "postgresql": round(db_ms, 2)}
             result[name]["per_second_if_2_cores_were_free"] = round(2000 / cpu_ms) if cpu_ms else None
             print(f"  {name:6} {result[name]}", flush=True)
+        result["cpu_ms_per_request_in_process"] = cpu_in_process(total, args.cpu_requests)
+        print(f"  CPU ms per request in one process: {result['cpu_ms_per_request_in_process']}", flush=True)
         return result
     finally:
         gunicorn.send_signal(signal.SIGTERM)
@@ -435,7 +506,14 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep a size's database when it is loaded already"
     )
+    parser.add_argument(
+        "--cpu-requests", type=int, default=500, help="requests per endpoint of the in-process CPU measure"
+    )
+    parser.add_argument("--cpu-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cpu_child:
+        cpu_child(*args.cpu_child)
+        return
 
     report: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
