@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from command_center.models import Department
+
 
 class Severity(models.TextChoices):
     # The same values as devices.models.Severity (cases does not import devices: apps depend one way).
@@ -39,18 +41,8 @@ class Stage(models.TextChoices):
     VERIFY = "verify", _("Verification")
 
 
-class DepartmentKind(models.TextChoices):
-    # Mirrors command_center.Department.Kind; kept here so a category can name a kind without a row.
-    STREET = "street", _("Street office")
-    PROPERTY = "property", _("Property company of the compound")
-    URBAN_MANAGEMENT = "urban_management", _("Urban management")
-    FIRE = "fire", _("Fire brigade")
-    WATER = "water", _("Water authority")
-    POLICE = "police", _("Police")
-    ENVIRONMENT = "environment", _("Environmental protection")
-    HOUSING = "housing", _("Housing")
-    MARKET = "market", _("Market supervision")
-    OTHER = "other", _("Other")
+# The kinds of command_center.Department: a category names the kind of department that handles it.
+DepartmentKind = Department.Kind
 
 
 class Category(models.Model):
