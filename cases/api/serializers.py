@@ -3,6 +3,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import pgettext_lazy
@@ -159,7 +160,7 @@ class CaseRows:
 
 class CaseRowsSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:  # type: ignore[override]
-        cases = list(data)
+        cases = list(data.all() if isinstance(data, models.manager.BaseManager) else data)  # as DRF
         rows = CaseRows(cases)
         return [rows.row(values) for values in cases]
 
@@ -182,7 +183,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        list_serializer_class = CaseRowsSerializer
+        list_serializer_class: type[serializers.ListSerializer] = CaseRowsSerializer
         fields = [
             *PLAIN_LIST_FIELDS,
             *TIME_LIST_FIELDS,
@@ -342,6 +343,7 @@ class CaseDetailSerializer(CaseListSerializer):
     now = serializers.DateTimeField(read_only=True)
 
     class Meta(CaseListSerializer.Meta):
+        list_serializer_class = serializers.ListSerializer  # details, not list rows
         fields = [
             *CaseListSerializer.Meta.fields,
             *PLAIN_DETAIL_FIELDS,

@@ -13,10 +13,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases import workflow
-from cases.api.serializers import TARGET_LABELS, action_label
+from cases.api.serializers import TARGET_LABELS, CaseDetailSerializer, CaseListSerializer, action_label
 from cases.models import Case, CaseEscalation, CaseEvent, CasePhoto
-from cases.selectors import related_names
-from cases.services import open_case_from_alarm
+from cases.selectors import LIST_VALUES, related_names
+from cases.services import create_case, open_case_from_alarm
 from tests.factories import UserFactory
 
 
@@ -162,3 +162,11 @@ def test_a_detail_that_is_not_there_is_404(catalogue, place) -> None:  # type: i
         assert response.status_code == 404, pk
         detail = "Not found." if pk == "abc" else "No Case matches the given query."
         assert response.json() == {"detail": detail}, pk
+
+
+def test_many_details_are_details_and_many_rows_are_rows(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    case = create_case(source="manual", category_code="exposed-garbage", lat=31.27, lng=121.48)
+    rows = CaseListSerializer(Case.objects.filter(pk=case.pk).values(*LIST_VALUES), many=True).data
+    assert rows == [expected_row(case)]
+    details = CaseDetailSerializer([case], many=True).data
+    assert [detail["timeline"][0]["action"] for detail in details] == ["create"]
