@@ -3,8 +3,9 @@
 PostgreSQL took 5-15 ms to plan the case list's join of six tables (bench/cases_api.py), ten times what it
 took to run it; psycopg2 has no prepared statements of its own. Inside `prepared_statements()`, each
 query's SQL is sent once per connection as `PREPARE` and then run as `EXECUTE` with its parameters: the
-server parses it once and, after a few runs, keeps a generic plan. The SQL and results are Django's
-own; only how they travel changes.
+server parses it once and, after a few runs, keeps a generic plan when that is no worse (PostgreSQL's
+`plan_cache_mode = auto`). The SQL and results are Django's own; only how they travel changes. Needs a
+session per connection: no transaction-pooling proxy (PgBouncer in transaction mode) in between.
 """
 
 import re
