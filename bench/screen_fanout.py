@@ -21,7 +21,9 @@ Writes bench/results/screen_fanout-*.json. Figures go to docs/performance.md wit
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
+import queue
 import random
 import shutil
 import signal
@@ -29,7 +31,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -270,6 +271,13 @@ def publish(port: int, plan: argparse.Namespace, alarm_codes: list[str], normal:
     client.loop_stop()
 
 
+def publish_process(port: int, plan: argparse.Namespace, alarm_codes: list[str], normal: list[str],
+                    other: list[str], results: Any) -> None:  # fmt: skip
+    out = Published()
+    publish(port, plan, alarm_codes, normal, other, out)
+    results.put(out)
+
+
 def _pace(begin: float, sent: int, rate: float) -> None:
     ahead = sent / rate - (time.monotonic() - begin)
     if ahead > 0:
@@ -333,14 +341,21 @@ async def run_screens(
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 60)
     print(f"{plan.screens} screens connected")
     seq_before = await asyncio.to_thread(district_seq)
-    published = Published()
-    publisher = threading.Thread(
-        target=publish, args=(platform.mqtt_port, plan, *codes, published), daemon=True
-    )
+    # The sensors publish from a process of their own: a paho client in a thread of this one took the
+    # GIL from the screens' event loop and made frames look late.
+    context = multiprocessing.get_context("fork")
+    results: Any = context.Queue()
+    publisher = context.Process(target=publish_process, args=(platform.mqtt_port, plan, *codes, results))
     publisher.start()
-    while publisher.is_alive():
-        await asyncio.sleep(1)
-        print(f"  published {published.messages}, frames on screen 0: {len(screens[0].frames)}", flush=True)
+    published: Published | None = None
+    while published is None:
+        try:
+            published = await asyncio.to_thread(results.get, True, 1.0)
+        except queue.Empty:
+            if not publisher.is_alive():
+                raise RuntimeError("the publisher process died") from None
+        print(f"  frames on screen 0: {len(screens[0].frames)}", flush=True)
+    publisher.join(30)
     # Drain: the pipeline idle and no message numbered for 5 s.
     last, quiet_since, deadline = -1, time.monotonic(), time.monotonic() + plan.drain_timeout
     quiet = False
@@ -369,7 +384,9 @@ async def run_screens(
 
 def report(plan: argparse.Namespace, screens: list[Screen], published: Published, sent: int,
            drained: float, last_seq: int) -> dict[str, Any]:  # fmt: skip
-    steady, storm, missing = [], [], 0
+    steady: list[float] = []
+    storm: list[float] = []
+    missing = 0
     for screen in screens:
         for code, at in published.alarm_at.items():
             arrived = screen.raised.get(code)
