@@ -1,10 +1,14 @@
-"""The default case catalogue: categories (大类/小类), the work calendar and escalation policies.
+"""The default case catalogue: categories (大类/小类), the work calendar and escalation policies; and the
+catalogue as new cases read it, cached per process (cached_catalogue).
 
 `ensure_default_catalogue()` is idempotent: it creates what is missing and never overwrites a row, so
 admins tune the catalogue in the admin afterwards. Limits are minutes for the urgent and work-hour
 clocks and days for the work-day and natural-day clocks (models.Category).
 """
 
+import threading
+import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -280,3 +284,67 @@ def ensure_default_catalogue() -> None:
         _ensure_categories()
         _ensure_calendar()
         _ensure_policies()
+
+
+# ---------------------------------------------------------------------------------------- cached reads
+
+# Every new case reads its category and the escalation policies; admins change them a few times a month.
+# A process keeps them for CATALOGUE_TTL seconds: a save or delete in this process clears them at once
+# (models.py connects the signals), other processes see the change within the TTL, like the work
+# calendar (selectors.calendar_spec). Dispatch rules and departments are read at each dispatch: they are
+# edited more often, per place, and tests change them without signals.
+CATALOGUE_TTL = 60.0
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    categories: dict[str, Category]  # enabled ones by code; parent and default departments loaded
+    policies: list[tuple[EscalationPolicy, list[EscalationStep]]]  # enabled ones, by code
+    loaded_at: float
+
+
+_catalogue: Catalogue | None = None
+_catalogue_lock = threading.Lock()
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def clear_catalogue_cache() -> None:
+    global _catalogue
+    with _catalogue_lock:
+        _catalogue = None
+
+
+def _load_catalogue() -> Catalogue:
+    categories = Category.objects.filter(enabled=True).select_related(
+        "parent", "default_department", "parent__default_department"
+    )
+    steps: dict[int, list[EscalationStep]] = {}
+    for step in EscalationStep.objects.filter(policy__enabled=True):
+        steps.setdefault(step.policy_id, []).append(step)
+    return Catalogue(
+        categories={category.code: category for category in categories},
+        policies=[
+            (policy, steps.get(policy.pk, [])) for policy in EscalationPolicy.objects.filter(enabled=True)
+        ],
+        loaded_at=_clock(),
+    )
+
+
+def cached_catalogue() -> Catalogue:
+    """The enabled categories and escalation policies; at most CATALOGUE_TTL old."""
+    global _catalogue
+    with _catalogue_lock:
+        current = _catalogue
+    if current is not None and _clock() - current.loaded_at < CATALOGUE_TTL:
+        return current
+    loaded = _load_catalogue()
+    with _catalogue_lock:
+        _catalogue = loaded
+    return loaded
+
+
+def enabled_category(code: str) -> Category | None:
+    return cached_catalogue().categories.get(code)

@@ -18,7 +18,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from command_center.models import Department, User
-from grids.models import DutyShift, Grid
+from grids.models import DutyShift
 from grids.selectors import on_duty
 
 from .models import Case, Category, DepartmentKind, DispatchRule
@@ -38,25 +38,22 @@ def _categories(category: Category) -> list[Category]:
 def _rule_department(case: Case) -> Department | None:
     categories = _categories(case.category)
     category_ids = [c.pk for c in categories]
-    rules = (
-        DispatchRule.objects.filter(enabled=True)
-        .filter(
-            Q(category__isnull=True) | Q(category_id__in=category_ids),
-            Q(grid__isnull=True) | Q(grid_id=case.grid_id),
-            Q(community__isnull=True) | Q(community_id=case.community_id),
-        )
-        .select_related("department")
-    )
+    # Plain tuples, and the department read only when a rule applies: most cases match no rule.
+    rules = DispatchRule.objects.filter(
+        Q(category__isnull=True) | Q(category_id__in=category_ids),
+        Q(grid__isnull=True) | Q(grid_id=case.grid_id),
+        Q(community__isnull=True) | Q(community_id=case.community_id),
+        enabled=True,
+    ).values_list("pk", "category_id", "grid_id", "community_id", "department_id")
 
-    def score(rule: DispatchRule) -> tuple[int, int]:
-        category_score = (
-            0 if rule.category_id is None else len(categories) - category_ids.index(rule.category_id)
-        )
-        place_score = 2 if rule.grid_id else 1 if rule.community_id else 0
-        return category_score, place_score
+    def score(rule: tuple[int, int | None, int | None, int | None, int]) -> tuple[int, int, int]:
+        pk, category_id, grid_id, community_id, _department_id = rule
+        category_score = 0 if category_id is None else len(categories) - category_ids.index(category_id)
+        place_score = 2 if grid_id else 1 if community_id else 0
+        return category_score, place_score, -pk
 
-    best = max(rules, key=lambda rule: (*score(rule), -rule.pk), default=None)
-    return best.department if best else None
+    best = max(rules, key=score, default=None)
+    return Department.objects.get(pk=best[4]) if best else None
 
 
 def _kind_department(case: Case, kind: str) -> Department | None:
@@ -65,6 +62,10 @@ def _kind_department(case: Case, kind: str) -> Department | None:
     if kind == DepartmentKind.PROPERTY:
         compound = case.compound
         return compound.property_company if compound is not None else None
+    return _first_department(kind)
+
+
+def _first_department(kind: str) -> Department | None:
     return Department.objects.filter(kind=kind).order_by("code").first()
 
 
@@ -92,8 +93,7 @@ def grid_worker_for(case: Case, at: datetime) -> User | None:
     if worker is not None:
         return worker
     return (
-        Grid.objects.get(pk=case.grid_id)
-        .workers.filter(is_active=True, role=User.Role.GRID_WORKER)
+        User.objects.filter(grids=case.grid_id, is_active=True, role=User.Role.GRID_WORKER)
         .order_by("pk")
         .first()
     )
@@ -105,6 +105,6 @@ def resolve_dispatch(case: Case, *, at: datetime) -> DispatchTarget:
     if case.category.assign_grid_worker or department is None:
         assignee = grid_worker_for(case, at)
     if department is None and assignee is None:
-        department = Department.objects.filter(kind=Department.Kind.STREET).order_by("code").first()
+        department = _first_department(Department.Kind.STREET)
         rule = "street" if department else ""
     return DispatchTarget(department=department, assignee=assignee, rule=rule or "grid_worker")

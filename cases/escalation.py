@@ -25,6 +25,7 @@ from .models import (
     Category,
     Channel,
     EscalationPolicy,
+    EscalationStep,
     Notification,
     NotifyTarget,
     StepAnchor,
@@ -36,30 +37,42 @@ S = Case.Status
 ACCEPTED_STATUSES = frozenset({S.IN_PROGRESS, S.HANDLED, S.VERIFIED})
 
 
-def choose_policy(category: Category, severity: str) -> EscalationPolicy | None:
-    """The most specific enabled policy: category+severity, category, major category, then any."""
-    candidates = [category.pk, category.parent_id, None] if category.parent_id else [category.pk, None]
-    policies = list(
-        EscalationPolicy.objects.filter(enabled=True)
-        .filter(Q(category_id__in=[c for c in candidates if c]) | Q(category__isnull=True))
-        .filter(Q(severity=severity) | Q(severity=""))
-    )
+PolicySteps = tuple[EscalationPolicy, list[EscalationStep]]
 
-    def rank(policy: EscalationPolicy) -> tuple[int, int]:
+
+def _policy_and_steps(category: Category, severity: str) -> PolicySteps | None:
+    """The most specific enabled policy: category+severity, category, major category, then any."""
+    from .catalogue import cached_catalogue
+
+    candidates = [category.pk, category.parent_id, None] if category.parent_id else [category.pk, None]
+    policies = [
+        (policy, steps)
+        for policy, steps in cached_catalogue().policies  # enabled ones, ordered by code
+        if policy.category_id in candidates and policy.severity in (severity, "")
+    ]
+
+    def rank(item: PolicySteps) -> tuple[int, int]:
+        policy = item[0]
         return candidates.index(policy.category_id), 0 if policy.severity else 1
 
     return min(policies, key=rank, default=None)
 
 
-def copy_policy(case: Case) -> None:
-    """Copy the chosen policy's steps onto a new case (later policy edits do not touch it)."""
-    policy = choose_policy(case.category, case.severity)
-    if policy is None:
-        return
+def choose_policy(category: Category, severity: str) -> EscalationPolicy | None:
+    chosen = _policy_and_steps(category, severity)
+    return chosen[0] if chosen else None
+
+
+def copy_policy(case: Case) -> list[CaseEscalation]:
+    """Set the chosen policy on a new case and return its steps as rows to insert once the case is saved
+    (later policy edits do not touch them)."""
+    chosen = _policy_and_steps(case.category, case.severity)
+    if chosen is None:
+        return []
+    policy, steps = chosen
     case.escalation_policy = policy
-    CaseEscalation.objects.bulk_create(
+    return [
         CaseEscalation(
-            case=case,
             position=step.position,
             anchor=step.anchor,
             after_minutes=step.after_minutes,
@@ -72,8 +85,8 @@ def copy_policy(case: Case) -> None:
             if step.anchor == StepAnchor.START
             else None,
         )
-        for step in policy.steps.all()
-    )
+        for step in steps
+    ]
 
 
 def is_finished(step: CaseEscalation, case: Case) -> bool:
@@ -82,13 +95,31 @@ def is_finished(step: CaseEscalation, case: Case) -> bool:
     return step.until == StepUntil.ACCEPTED and case.status in ACCEPTED_STATUSES
 
 
-def stop_finished_steps(case: Case) -> None:
+def _unfinished(case: Case) -> Q | None:
+    """is_finished as a filter: the steps that still run for the case in its status (None: none do)."""
+    if case.status in Case.FINAL_STATUSES:
+        return None
+    if case.status in ACCEPTED_STATUSES:
+        return ~Q(until=StepUntil.ACCEPTED)
+    return Q()
+
+
+# The next two take `steps` for a case that is not inserted yet (workflow.NewCase): they change those in
+# memory only. Otherwise one UPDATE changes the case's rows.
+
+
+def stop_finished_steps(case: Case, steps: list[CaseEscalation] | None = None) -> None:
+    if steps is not None:
+        for step in steps:
+            if step.state == CaseEscalation.State.WAITING and is_finished(step, case):
+                step.state = CaseEscalation.State.STOPPED
+                step.due_at = None
+        return
     waiting = case.escalations.filter(state=CaseEscalation.State.WAITING)
-    for step in waiting:
-        if is_finished(step, case):
-            step.state = CaseEscalation.State.STOPPED
-            step.due_at = None
-            step.save(update_fields=["state", "due_at"])
+    if case.status in Case.FINAL_STATUSES:
+        waiting.update(state=CaseEscalation.State.STOPPED, due_at=None)
+    elif case.status in ACCEPTED_STATUSES:
+        waiting.filter(until=StepUntil.ACCEPTED).update(state=CaseEscalation.State.STOPPED, due_at=None)
 
 
 def arm_overdue_steps(case: Case, *, at: datetime) -> None:
@@ -98,15 +129,20 @@ def arm_overdue_steps(case: Case, *, at: datetime) -> None:
         step.save(update_fields=["due_at", "fire_count"])
 
 
-def reset_overdue_steps(case: Case) -> None:
+def reset_overdue_steps(case: Case, steps: list[CaseEscalation] | None = None) -> None:
     """A new stage starts: overdue-anchored steps wait for that stage's overdue again."""
-    for step in case.escalations.filter(anchor=StepAnchor.OVERDUE):
-        if is_finished(step, case):
-            continue
-        step.state = CaseEscalation.State.WAITING
-        step.due_at = None
-        step.fire_count = 0
-        step.save(update_fields=["state", "due_at", "fire_count"])
+    waiting = CaseEscalation.State.WAITING
+    if steps is not None:
+        for step in steps:
+            if step.anchor == StepAnchor.OVERDUE and not is_finished(step, case):
+                step.state, step.due_at, step.fire_count = waiting, None, 0
+        return
+    running = _unfinished(case)
+    if running is None:
+        return
+    case.escalations.filter(running, anchor=StepAnchor.OVERDUE).update(
+        state=waiting, due_at=None, fire_count=0
+    )
 
 
 def recipients(case: Case, target: str, *, at: datetime) -> list[User]:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -784,3 +785,17 @@ class NotificationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} {'ok' if self.ok else 'failed'} {self.at:%H:%M:%S}"
+
+
+def _clear_catalogue_cache(**kwargs: object) -> None:
+    from .catalogue import clear_catalogue_cache
+
+    clear_catalogue_cache()
+
+
+# New cases read categories (with their default departments) and escalation policies from a per-process
+# cache (catalogue.cached_catalogue): an edit in this process clears it at once, other processes reload
+# it within a minute.
+for _sender in (Category, EscalationPolicy, EscalationStep, "command_center.Department"):
+    for _signal in (post_save, post_delete):
+        _signal.connect(_clear_catalogue_cache, sender=_sender, weak=False)

@@ -21,6 +21,7 @@ from grids.models import Compound, Grid
 from grids.selectors import place_point
 
 from . import workflow
+from .catalogue import enabled_category
 from .escalation import copy_policy, enqueue_notifications
 from .models import (
     SEVERITY_PRIORITY,
@@ -41,7 +42,7 @@ MAX_DESCRIPTION = 5000
 
 
 def _category(code: str) -> Category:
-    category = Category.objects.select_related("parent").filter(code=code, enabled=True).first()
+    category = enabled_category(code)
     if category is None:
         message = _("Unknown or disabled case category %(code)s.") % {"code": code}
         raise BadInput(message, category=message)
@@ -65,24 +66,33 @@ def _coordinate(value: Any, name: str, low: float, high: float) -> float:
 
 def _place(
     lat: float, lng: float, grid_id: int | None, compound_id: int | None, locate: bool
-) -> tuple[int | None, int | None, int | None]:
-    """grid, community and compound ids for the case; located from the point unless given."""
+) -> tuple[int | None, int | None, Compound | None]:
+    """grid id, community id and compound for the case; located from the point unless given. The
+    compound comes with its grid and property company: the case's place and dispatch read them."""
     if grid_id is None and compound_id is None and locate:
         placement = place_point(lat, lng)
         grid_id, compound_id = placement.grid_id, placement.compound_id
     community_id = None
+    compound = None
     if compound_id is not None:
-        compound = Compound.objects.filter(pk=compound_id).values("grid_id", "community_id").first()
-        if compound is None:
-            raise BadInput(_("Unknown compound %(id)s.") % {"id": compound_id})
-        grid_id = grid_id or compound["grid_id"]
-        community_id = compound["community_id"]
+        try:
+            compound = (
+                Compound.objects.select_related("grid", "property_company")
+                .defer("boundary", "grid__boundary")
+                .get(pk=compound_id)
+            )
+        except Compound.DoesNotExist:
+            raise BadInput(_("Unknown compound %(id)s.") % {"id": compound_id}) from None
+        grid_id = grid_id or compound.grid_id
+        community_id = compound.community_id
+        if grid_id == compound.grid_id:
+            return grid_id, compound.grid.community_id, compound
     if grid_id is not None:
         grid = Grid.objects.filter(pk=grid_id).values("community_id").first()
         if grid is None:
             raise BadInput(_("Unknown grid %(id)s.") % {"id": grid_id})
         community_id = grid["community_id"]
-    return grid_id, community_id, compound_id
+    return grid_id, community_id, compound
 
 
 def create_case(
@@ -106,11 +116,15 @@ def create_case(
     sensor_code: str = "",
     photos: Sequence[PhotoUpload] = (),
     auto: bool = True,
+    savepoint: bool = True,
+    read_back: bool = True,
 ) -> Case:
     """Create a case in `discovered`, then file and dispatch it as its category says.
 
     Reports with an open case of the same category nearby stay in `discovered` for the dispatcher to
     merge or file (sensor cases excepted: their source key already deduplicates them).
+    open_case_from_alarm passes `savepoint=False` (it holds a savepoint around the call) and
+    `read_back=False` (it needs the id only: the case is returned as built, not read again).
     """
     if source not in Case.Source.values:
         message = _("Unknown source %(source)s.") % {"source": source}
@@ -128,11 +142,11 @@ def create_case(
     if occurred_at is not None and timezone.is_naive(occurred_at):
         raise BadInput(_("The time of occurrence needs a time zone."))
     photos = check_photos(photos)
-    grid_id, community_id, compound_id = _place(lat, lng, grid_id, compound_id, locate)
+    grid_id, community_id, compound = _place(lat, lng, grid_id, compound_id, locate)
     now = timezone.now()
     who = role_of(reporter, role)
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         case = Case(
             source=source,
             source_key=source_key,
@@ -148,7 +162,7 @@ def create_case(
             lng=lng,
             grid_id=grid_id,
             community_id=community_id,
-            compound_id=compound_id,
+            compound=compound,
             reporter=reporter,
             occurred_at=occurred_at or now,
             created_at=now,
@@ -157,20 +171,20 @@ def create_case(
             last_alarm_at=occurred_at if source == Case.Source.SENSOR else None,
         )
         workflow.start_stage(case, now)
-        case.save()
-        workflow.record_creation(case, actor=reporter, role=who)
-        copy_policy(case)
-        if case.escalation_policy_id:
-            case.save(update_fields=["escalation_policy"])
-        if photos:
-            save_photos(case=case, event=case.events.first(), photos=photos, uploaded_by=reporter)
-        workflow.broadcast_case(case, "created")
+        escalations = copy_policy(case)
+        new = workflow.start_new_case(case, escalations, actor=reporter, role=who)
         if auto:
-            _auto_advance(case, now)
-        if case.escalations.filter(state=CaseEscalation.State.WAITING, due_at__lte=now).exists():
+            _auto_advance(new, now)
+        creation = workflow.insert_new_case(new)
+        if photos:
+            save_photos(case=case, event=creation, photos=photos, uploaded_by=reporter)
+        if any(
+            step.state == CaseEscalation.State.WAITING and step.due_at is not None and step.due_at <= now
+            for step in escalations
+        ):
             case_id = case.pk
             transaction.on_commit(lambda: _enqueue_escalation(case_id))
-    return Case.objects.select_related("category").get(pk=case.pk)
+    return Case.objects.select_related("category").get(pk=case.pk) if read_back else case
 
 
 def _enqueue_escalation(case_id: int) -> None:
@@ -179,7 +193,8 @@ def _enqueue_escalation(case_id: int) -> None:
     escalate_case.delay(case_id)
 
 
-def _auto_advance(case: Case, now: datetime) -> None:
+def _auto_advance(new: workflow.NewCase, now: datetime) -> None:
+    case = new.case
     category = case.category
     if not (category.auto_file or case.emergency):
         return
@@ -187,22 +202,26 @@ def _auto_advance(case: Case, now: datetime) -> None:
         category=category, lat=case.lat, lng=case.lng, exclude_id=case.pk
     ):
         return  # a possible duplicate: the dispatcher decides
-    apply_transition(case_id=case.pk, action="file", at=now)
+    workflow.advance_new_case(new, action="file", at=now)
     if category.auto_dispatch or case.emergency:
         try:
-            apply_transition(case_id=case.pk, action="dispatch", at=now)
+            workflow.advance_new_case(new, action="dispatch", at=now)
         except BadInput:
             # Nobody found to send it to: it waits, filed, in the dispatcher's queue.
-            logger.warning("case %s: automatic dispatch found no department or person", case.pk)
+            logger.warning("new case %r: automatic dispatch found no department or person", case.title)
 
 
 def _open_case_for_key(source_key: str) -> Case | None:
-    return (
-        Case.objects.select_for_update()
-        .select_related("category")
+    # The key is unique among open cases: no ORDER BY to compile and plan. Only the case row is locked,
+    # not its category's, which every new case reads.
+    found = list(
+        Case.objects.select_for_update(of=("self",))
+        .select_related("category", "compound")  # the compound names the place in the case's events
+        .defer("compound__boundary")
         .filter(source_key=source_key, status__in=Case.OPEN_STATUSES)
-        .first()
+        .order_by()[:1]
     )
+    return found[0] if found else None
 
 
 def _note_repeat(case: Case, *, occurred_at: datetime, severity: str) -> None:
@@ -266,6 +285,8 @@ def open_case_from_alarm(
                     locate=grid_id is None and compound_id is None,
                     source_key=source_key,
                     sensor_code=sensor_code[:64],
+                    savepoint=False,  # this block's savepoint is enough
+                    read_back=False,
                 )
             return case.pk
         except IntegrityError:

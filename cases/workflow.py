@@ -8,7 +8,7 @@ does not allow it, 400 bad input; nothing is written when one is raised.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from command_center.models import Department, User
-from command_center.realtime import broadcast_on_commit
+from command_center.realtime import broadcast_many_on_commit, broadcast_on_commit
 
 from . import calendar as cal
-from .models import Case, CaseEvent, CasePhoto, Category, Stage
+from .models import Case, CaseEscalation, CaseEvent, CasePhoto, Category, Stage
 from .photos import PhotoUpload, check_photos, save_photos
 
 S = Case.Status
@@ -264,6 +264,8 @@ def start_stage(case: Case, now: datetime) -> None:
         return
     clock, calendar = _clock(case)
     deadline = cal.deadline_after(now, case.category.limit_for(stage), clock, calendar)
+    if deadline is not None:
+        deadline = deadline.astimezone(UTC)  # as read back from the database: events show it alike
     setattr(case, f"{stage}_deadline", deadline)
     case.deadline = deadline
     case.overdue = False
@@ -608,7 +610,13 @@ def apply_transition(
     key = (idempotency_key or "").strip()[:100] or None
     try:
         with transaction.atomic():
-            case = Case.objects.select_for_update().select_related("category").filter(pk=case_id).first()
+            # of=self: lock the case row only, not its category's (which every new case reads).
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("category")
+                .filter(pk=case_id)
+                .first()
+            )
             if case is None:
                 raise CaseNotFound(_("Case %(id)s does not exist.") % {"id": case_id})
             if key is not None:
@@ -617,18 +625,7 @@ def apply_transition(
                     if previous.case_id == case.pk and previous.action == action:
                         return case  # a retry of a request that already succeeded: change nothing
                     raise IllegalTransition(_("This idempotency key was already used for another request."))
-            if who not in transition.roles:
-                raise ActionForbidden(
-                    _("A %(role)s may not %(action)s a case.")
-                    % {"role": ROLE_LABELS.get(who, who), "action": transition.label}
-                )
-            if case.status not in transition.sources:
-                status = STATUS_LABELS.get(case.status, case.status)
-                raise IllegalTransition(
-                    _("Cannot %(action)s case %(id)s: it is %(status)s.")
-                    % {"action": transition.label, "id": case.pk, "status": status}
-                )
-            _check_relation(case, transition, actor, who)
+            _check_allowed(case, transition, actor, who)
             return _apply(case, transition, actor, who, note, params or {}, photos, key, now)
     except IntegrityError as error:
         if key is not None and CaseEvent.objects.filter(idempotency_key=key).exists():
@@ -636,6 +633,91 @@ def apply_transition(
                 _("This idempotency key was already used for another request.")
             ) from error
         raise
+
+
+def _check_allowed(case: Case, transition: Transition, actor: User | None, who: str) -> None:
+    if who not in transition.roles:
+        raise ActionForbidden(
+            _("A %(role)s may not %(action)s a case.")
+            % {"role": ROLE_LABELS.get(who, who), "action": transition.label}
+        )
+    if case.status not in transition.sources:
+        status = STATUS_LABELS.get(case.status, case.status)
+        raise IllegalTransition(
+            _("Cannot %(action)s case %(id)s: it is %(status)s.")
+            % {"action": transition.label, "id": case.pk, "status": status}
+        )
+    _check_relation(case, transition, actor, who)
+
+
+@dataclass
+class NewCase:
+    """A case services.create_case is building, with its escalation steps. It is not in the database
+    until insert_new_case(): its first transitions (file, dispatch) change it in memory and keep their
+    events and realtime messages, so the case is written once, by one INSERT, in its final state."""
+
+    case: Case
+    escalations: list[CaseEscalation]
+    events: list[CaseEvent] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+def start_new_case(
+    case: Case, escalations: list[CaseEscalation], *, actor: User | None, role: str, note: str = ""
+) -> NewCase:
+    """The first event of a case (from nothing to discovered) and its `created` message."""
+    case.version = 1
+    new = NewCase(case, escalations)
+    new.events.append(
+        CaseEvent(
+            case=case,
+            action="create",
+            from_status="",
+            to_status=case.status,
+            actor=actor,
+            actor_role=role,
+            note=note,
+            data={"source": case.source},
+            at=case.created_at,
+            time_used_seconds=0,
+        )
+    )
+    broadcast_case(case, "created", new.messages)
+    return new
+
+
+def advance_new_case(new: NewCase, *, action: str, at: datetime) -> None:
+    """apply_transition by the system on a case not inserted yet (services.create_case files and
+    dispatches it): the same checks and changes, one event, one version more, one message. On a
+    WorkflowError the case is as before."""
+    transition = TRANSITIONS[action]
+    case = new.case
+    assert case.pk is None, "advance_new_case is for a case not inserted yet"
+    before = _snapshot(case)
+    steps = [_snapshot(step) for step in new.escalations]
+    try:
+        _check_allowed(case, transition, None, SYSTEM)
+        _apply(case, transition, None, SYSTEM, "", {}, [], None, at, new)
+    except WorkflowError:
+        for instance, values in [(case, before), *zip(new.escalations, steps, strict=True)]:
+            for name, value in values.items():
+                setattr(instance, name, value)
+        raise
+
+
+def insert_new_case(new: NewCase) -> CaseEvent:
+    """Write the new case, its escalation steps and its events; send its messages after commit.
+    Returns the creation event."""
+    case = new.case
+    case.save(force_insert=True)
+    for step in new.escalations:
+        step.case = case
+    CaseEscalation.objects.bulk_create(new.escalations)
+    CaseEvent.objects.bulk_create(new.events)  # in order: ids follow the transitions
+    for message in new.messages:
+        message["obj_id"] = case.pk
+    broadcast_many_on_commit(new.messages)
+    return new.events[0]
 
 
 def _apply(
@@ -648,6 +730,7 @@ def _apply(
     photos: Sequence[PhotoUpload],
     key: str | None,
     now: datetime,
+    new: NewCase | None = None,
 ) -> Case:
     before = _snapshot(case)
     ctx = Context(case, transition, actor, role, params, (note or "").strip(), now, list(photos))
@@ -671,17 +754,18 @@ def _apply(
             start_stage(case, now)
             from .escalation import reset_overdue_steps
 
-            reset_overdue_steps(case)
+            reset_overdue_steps(case, new.escalations if new else None)
     time_used = max(int((now - case.stage_started_at).total_seconds()), 0)
     if to_status != from_status:
         case.stage_started_at = now
     case.version += 1
     case.updated_at = now
-    after = _snapshot(case)
-    changed = [name for name, value in after.items() if before[name] != value]
-    case.save(update_fields=[case._meta.get_field(name).name for name in changed])
+    if new is None:
+        after = _snapshot(case)
+        changed = [name for name, value in after.items() if before[name] != value]
+        case.save(update_fields=[case._meta.get_field(name).name for name in changed])
 
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         action=transition.action,
         from_status=from_status,
@@ -695,34 +779,21 @@ def _apply(
         overdue=stage_overdue,
         idempotency_key=key,
     )
+    if new is None:
+        event.save(force_insert=True)
+    else:
+        new.events.append(event)  # written by insert_new_case
     if ctx.photos:
         save_photos(case=case, event=event, photos=ctx.photos, uploaded_by=actor)
     if to_status != from_status:
         from .escalation import stop_finished_steps
 
-        stop_finished_steps(case)
+        stop_finished_steps(case, new.escalations if new else None)
     event_name = (
         "reworked" if transition.action == "verify" and not ctx.data.get("passed") else transition.event
     )
-    broadcast_case(case, event_name)
+    broadcast_case(case, event_name, new.messages if new else None)
     return case
-
-
-def record_creation(case: Case, *, actor: User | None, role: str, note: str = "") -> CaseEvent:
-    """The first event of a case (from nothing to discovered): services.create_case calls it."""
-    case.version = 1
-    return CaseEvent.objects.create(
-        case=case,
-        action="create",
-        from_status="",
-        to_status=case.status,
-        actor=actor,
-        actor_role=role,
-        note=note,
-        data={"source": case.source},
-        at=case.created_at,
-        time_used_seconds=0,
-    )
 
 
 def case_event_data(case: Case) -> dict[str, Any]:
@@ -748,13 +819,19 @@ def case_event_data(case: Case) -> dict[str, Any]:
     }
 
 
-def broadcast_case(case: Case, event: str) -> None:
-    broadcast_on_commit(
-        event=f"case.{event}",
-        kind="case",
-        obj_id=case.pk,
-        version=case.version,
-        data=case_event_data(case),
-        grid_id=case.grid_id,
-        user_ids=[case.assignee_id] if case.assignee_id else [],
-    )
+def broadcast_case(case: Case, event: str, batch: list[dict[str, Any]] | None = None) -> None:
+    """Send the event after commit; or add it to `batch`, which the caller sends with
+    broadcast_many_on_commit (one Redis round trip for all of a new case's events)."""
+    message: dict[str, Any] = {
+        "event": f"case.{event}",
+        "kind": "case",
+        "obj_id": case.pk,
+        "version": case.version,
+        "data": case_event_data(case),
+        "grid_id": case.grid_id,
+        "user_ids": [case.assignee_id] if case.assignee_id else [],
+    }
+    if batch is None:
+        broadcast_on_commit(**message)
+    else:
+        batch.append(message)

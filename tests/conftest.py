@@ -41,6 +41,16 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalogue() -> Iterator[None]:
+    """New cases read the case catalogue from a per-process cache; a test's rollback sends no signal."""
+    from cases.catalogue import clear_catalogue_cache
+
+    clear_catalogue_cache()
+    yield
+    clear_catalogue_cache()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

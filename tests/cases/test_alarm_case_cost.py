@@ -1,0 +1,145 @@
+"""What opening an alarm's case costs, and the cached catalogue it reads (categories and escalation
+policies): an admin's change is seen by the next case."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cases import catalogue as catalogue_cache
+from cases.models import Case, CaseEscalation, CaseEvent, Category, DispatchRule, EscalationPolicy
+from cases.services import create_case, open_case_from_alarm
+from grids.models import DutyShift
+
+# Opening one alarm's case (smoke: filed and dispatched to the compound's property company, escalation
+# steps copied) took 35 queries; it takes 9 now, savepoints included. The bound leaves a little room.
+MAX_QUERIES_PER_ALARM_CASE = 12
+
+
+def alarm(place, key: str = "alarm:1", **overrides) -> int:  # type: ignore[no-untyped-def]
+    compound = place.compound
+    fields = {
+        "source_key": key,
+        "category_code": "fire-smoke",
+        "severity": "critical",
+        "title": "烟感报警 3号楼",
+        "description": "smoke=1",
+        "lat": compound.centre_lat,
+        "lng": compound.centre_lng,
+        "grid_id": compound.grid_id,
+        "compound_id": compound.pk,
+        "occurred_at": timezone.now(),
+        "sensor_code": "SMK-0001",
+    }
+    fields.update(overrides)
+    return open_case_from_alarm(**fields)
+
+
+def test_opening_an_alarm_case_takes_few_queries(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    alarm(place, key="alarm:warm-up")  # the catalogue and calendar caches are filled once per process
+    with CaptureQueriesContext(connection) as queries:
+        case_id = alarm(place, key="alarm:measured")
+    assert len(queries) <= MAX_QUERIES_PER_ALARM_CASE, "\n".join(q["sql"][:120] for q in queries)
+    case = Case.objects.get(pk=case_id)
+    assert (case.status, case.version, case.department) == ("dispatched", 3, place.property_company)
+    assert list(case.events.values_list("action", flat=True)) == ["create", "file", "dispatch"]
+    assert case.escalations.count() == 4
+
+
+def test_a_new_case_is_written_as_the_transitions_left_it(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    """The case goes in by one INSERT after filing and dispatching in memory: its row, events and
+    escalation steps are what apply_transition would have written."""
+    case = Case.objects.get(pk=alarm(place))
+    events = list(case.events.order_by("pk"))
+    assert [(e.action, e.from_status, e.to_status) for e in events] == [
+        ("create", "", "discovered"),
+        ("file", "discovered", "filed"),
+        ("dispatch", "filed", "dispatched"),
+    ]
+    assert all(e.at == case.created_at for e in events)
+    assert events[2].data == {
+        "rule": "kind:property",
+        "department": place.property_company.code,
+        "assignee": None,
+    }
+    assert case.filed_at == case.dispatched_at == case.created_at
+    assert case.stage_started_at == case.created_at
+    assert case.file_deadline is not None and case.dispatch_deadline is not None
+    assert case.deadline == case.handle_deadline
+    assert case.escalation_policy.code == "fire-smoke"
+    steps = list(case.escalations.order_by("position"))
+    assert [(s.position, s.state) for s in steps] == [(n, CaseEscalation.State.WAITING) for n in (1, 2, 3, 4)]
+    assert steps[0].due_at == case.created_at  # wait 0 after the start: due at once
+
+
+def test_a_changed_category_is_seen_by_the_next_case(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    first = Case.objects.get(pk=alarm(place, key="alarm:a"))
+    assert first.status == Case.Status.DISPATCHED
+    smoke = Category.objects.get(code="fire-smoke")
+    smoke.auto_dispatch = False  # as the admin's change form saves it
+    smoke.save()
+    second = Case.objects.get(pk=alarm(place, key="alarm:b"))
+    assert second.status == Case.Status.FILED
+    smoke.enabled = False
+    smoke.save()
+    with pytest.raises(Exception, match="Unknown or disabled case category"):
+        alarm(place, key="alarm:c")
+
+
+def test_changed_policies_and_rules_are_seen_by_the_next_case(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    assert Case.objects.get(pk=alarm(place, key="alarm:a")).escalation_policy.code == "fire-smoke"
+    policy = EscalationPolicy.objects.get(code="fire-smoke")
+    policy.enabled = False
+    policy.save()
+    second = Case.objects.get(pk=alarm(place, key="alarm:b"))
+    assert second.escalation_policy.code != "fire-smoke"
+    rule = DispatchRule.objects.create(
+        category=Category.objects.get(code="fire-smoke"), department=place.fire
+    )
+    assert Case.objects.get(pk=alarm(place, key="alarm:c")).department == place.fire
+    rule.enabled = False
+    rule.save()
+    assert Case.objects.get(pk=alarm(place, key="alarm:d")).department == place.property_company
+
+
+def test_other_processes_see_a_change_within_the_ttl(catalogue, place, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A change made elsewhere sends no signal here: the cache is read again after CATALOGUE_TTL."""
+    now = [1000.0]
+    monkeypatch.setattr(catalogue_cache, "_clock", lambda: now[0])
+    catalogue_cache.clear_catalogue_cache()
+    alarm(place, key="alarm:a")
+    Category.objects.filter(code="fire-smoke").update(auto_dispatch=False)  # no signal
+    now[0] += catalogue_cache.CATALOGUE_TTL / 2
+    assert Case.objects.get(pk=alarm(place, key="alarm:b")).status == Case.Status.DISPATCHED
+    now[0] += catalogue_cache.CATALOGUE_TTL
+    assert Case.objects.get(pk=alarm(place, key="alarm:c")).status == Case.Status.FILED
+
+
+def test_a_failed_automatic_dispatch_leaves_the_case_filed(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    """Nobody to dispatch to: the in-memory dispatch is undone and the case waits, filed, with two events."""
+    Category.objects.filter(code="fire-smoke").update(
+        default_department_kind="", fallback_department_kind="", assign_grid_worker=False
+    )
+    Category.objects.filter(code="public-safety").update(
+        default_department_kind="", fallback_department_kind=""
+    )
+    catalogue_cache.clear_catalogue_cache()
+    place.street_office.delete()
+    place.compound.grid.workers.clear()
+    DutyShift.objects.all().delete()
+    case = create_case(
+        source=Case.Source.MANUAL,
+        category_code="fire-smoke",
+        lat=place.compound.centre_lat,
+        lng=place.compound.centre_lng,
+        compound_id=place.compound.pk,
+        locate=False,
+        emergency=True,
+    )
+    assert case.status == Case.Status.FILED
+    assert (case.department_id, case.assignee_id, case.version) == (None, None, 2)
+    assert list(CaseEvent.objects.filter(case=case).values_list("action", flat=True)) == ["create", "file"]
+    assert case.deadline == case.dispatch_deadline
+    assert timezone.now() - case.created_at < timedelta(minutes=1)
