@@ -32,7 +32,7 @@ from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 
-from command_center.realtime import current_seqs
+from command_center.realtime import current_seqs, events_of
 from command_center.screen import HEALTH_ALARM_TYPES, BadScreenRequest, ScreenScope, grid_param, screen_scope
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class View:
         self.shows_grid = shows_grid
         self.screens: set[ScreenConsumer] = set()
         self.pending: dict[tuple[str, int], dict[str, Any]] = {}
-        self.count = 0  # messages in the window, before coalescing
+        self.count = 0  # numbered messages in the window with an event shown here, before coalescing
 
     def offer(self, message: dict[str, Any]) -> bool:
         if not self.shows_grid(message.get("grid")):
@@ -71,7 +71,6 @@ class View:
             event["since"] = min(previous["since"] or 0, message.get("version") or 0)
             event["events"] = names  # e.g. alarm.raised and alarm.updated in one window: both named
         self.pending[key] = event  # re-inserted: the frame lists objects in the order they last changed
-        self.count += 1
         return True
 
 
@@ -135,8 +134,10 @@ class GroupStream:
                 await asyncio.sleep(0.5)
                 continue
             self._note_seq(message.get("seq"))
+            events = events_of(message)  # a worker's batch arrives as one message
             for view in self.views.values():
-                view.offer(message)
+                shown = [view.offer(event) for event in events]
+                view.count += any(shown)  # numbered messages, as the senders count them
             self.wake.set()
 
     def _note_seq(self, seq: int | None) -> None:

@@ -160,24 +160,26 @@ def broadcast_on_commit(
 
 
 def send_many_now(batch: list[tuple[list[str], dict[str, Any]]]) -> None:
-    """send_now for many events: one Redis round trip for the sequence numbers, one hop to the sender
-    loop. In an alarm storm a worker commits hundreds of alarm events at once (devices)."""
+    """send_now for many events: one channel-layer message per group, carrying all of the group's events
+    (`events_message`), one Redis round trip for their sequence numbers. In an alarm storm a worker
+    commits hundreds of alarm events at once: one message for the district and one per grid, where one
+    per event and group cost a Redis round trip and an INCR each (devices)."""
     layer = get_channel_layer()
     if layer is None or not batch:
         return
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for groups, message in batch:
+        for group in groups:
+            by_group.setdefault(group, []).append(message)
+    groups = list(by_group)
     try:
-        if settings.REDIS_URL:
-            seqs = next_seqs([group for groups, _ in batch for group in groups])  # INCR per occurrence
-        else:
-            seqs = [seq for groups, _ in batch for seq in next_seqs(groups)]
+        seqs = next_seqs(groups)
     except Exception:
         logger.exception("realtime sequence numbers unavailable")
-        seqs = [0] * sum(len(groups) for groups, _ in batch)
-    numbered = iter(seqs)
+        seqs = [0] * len(groups)
     messages = [
-        (group, {**message, "group": group, "seq": next(numbered)})
-        for groups, message in batch
-        for group in groups
+        (group, events_message(by_group[group], group=group, seq=seq))
+        for group, seq in zip(groups, seqs, strict=True)
     ]
     if not settings.REDIS_URL:
         async_to_sync(_send_all)(layer, messages)
@@ -186,6 +188,22 @@ def send_many_now(batch: list[tuple[list[str], dict[str, Any]]]) -> None:
         asyncio.run_coroutine_threadsafe(_send_all(layer, messages), _sender_loop()).result(SEND_TIMEOUT)
     except Exception:
         logger.exception("realtime send of %s events failed", len(batch))
+
+
+def events_message(events: list[dict[str, Any]], *, group: str, seq: int) -> dict[str, Any]:
+    """One numbered channel-layer message for a group: a single event as it is, several as
+    `realtime.events` (`events_of` unpacks either). They share the sequence number."""
+    if len(events) == 1:
+        return {**events[0], "group": group, "seq": seq}
+    return {"type": "realtime.events", "group": group, "seq": seq, "events": events}
+
+
+def events_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a channel-layer message, each with the message's group and sequence number."""
+    if message.get("type") != "realtime.events":
+        return [message]
+    shared = {"group": message.get("group"), "seq": message.get("seq")}
+    return [{**event, **shared} for event in message.get("events") or []]
 
 
 def broadcast_many_on_commit(events: list[dict[str, Any]], *, using: str = "default") -> None:

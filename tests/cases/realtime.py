@@ -8,6 +8,8 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from command_center.realtime import events_of
+
 
 class GroupListener:
     def __init__(self, *groups: str) -> None:
@@ -39,7 +41,8 @@ class GroupListener:
         try:
             while not self._stop.is_set():
                 try:
-                    self.messages.append(await asyncio.wait_for(layer.receive(channel), 0.5))
+                    message = await asyncio.wait_for(layer.receive(channel), 0.5)
+                    self.messages.extend(events_of(message))  # a batch of events is one message
                 except TimeoutError:
                     continue
         finally:

@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from command_center.realtime import broadcast_on_commit, event_groups
+from command_center.realtime import broadcast_on_commit, current_seqs, event_groups, events_of, send_many_now
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +73,26 @@ def test_broadcast_inside_a_rolled_back_block_sends_nothing(django_capture_on_co
             pass
 
     assert callbacks == []
+
+
+def test_a_batch_is_one_message_per_group_and_unpacks_to_its_events():
+    def event(n: int, grid: int) -> tuple[list[str], dict]:
+        return event_groups(grid_id=grid), {"type": "realtime.event", "event": "alarm.updated", "kind": "alarm",
+                                             "id": n, "version": 2, "grid": grid, "data": {}}  # fmt: skip
+
+    groups = ["district", "grid.12", "grid.13"]
+    before = current_seqs(groups)
+    messages = received(groups, lambda: send_many_now([event(1, 12), event(2, 12), event(3, 13)]))
+    after = current_seqs(groups)
+    by_group = {m["group"]: m for m in messages}
+    assert len(messages) == 3 and set(by_group) == set(groups)  # three events, one message per group
+    assert by_group["district"]["type"] == "realtime.events"
+    assert [e["id"] for e in events_of(by_group["district"])] == [1, 2, 3]
+    assert {(e["group"], e["seq"]) for e in events_of(by_group["district"])} == {
+        ("district", after["district"])
+    }
+    assert [e["id"] for e in events_of(by_group["grid.12"])] == [1, 2]
+    alone = by_group["grid.13"]  # a single event travels as it is
+    assert (alone["type"], alone["id"], alone["seq"]) == ("realtime.event", 3, after["grid.13"])
+    assert events_of(alone) == [alone]
+    assert [after[g] - before[g] for g in groups] == [1, 1, 1]

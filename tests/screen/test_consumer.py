@@ -15,7 +15,7 @@ from django.test import Client
 
 from command_center.asgi import application
 from command_center.consumers import GAP_GRACE, ScreenConsumer
-from command_center.realtime import SEQ_KEY, current_seqs
+from command_center.realtime import SEQ_KEY, current_seqs, send_many_now
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -329,3 +329,35 @@ async def test_screens_of_one_process_share_one_stream_per_group(world):
     for comm in screens:
         await comm.disconnect()
     assert streams == {}  # the last screen gone, the stream leaves the group
+
+
+@run_async
+async def test_a_workers_batch_is_one_numbered_message_and_every_event_reaches_the_screen(world):
+    """send_many_now sends a batch (an alarm storm's commit) as one message per group: the screen shows
+    each event and counts one message, as many as were numbered, so nothing looks dropped."""
+    grid_1, grid_2 = world.street_grids[0].pk, world.street_grids[1].pk
+    official = communicator(world.official)  # the official's scope: the street's grids only
+    dispatcher = communicator(world.dispatcher)
+    for comm in (official, dispatcher):
+        assert (await comm.connect())[0]
+        await comm.receive_json_from()
+    before = await sync_to_async(current_seqs)(["district"])
+    other = world.other_grid.pk
+    batch = [
+        (["district", f"grid.{grid}"], {"type": "realtime.event", "event": "alarm.raised", "kind": "alarm",
+                                        "id": n, "version": 1, "grid": grid, "at": "2026-11-30T08:00:00+08:00",
+                                        "data": {"title": f"alarm {n}"}})
+        for n, grid in enumerate([grid_1, grid_2, other, grid_1], start=1)
+    ]  # fmt: skip
+    await sync_to_async(send_many_now)(batch)
+    after = await sync_to_async(current_seqs)(["district"])
+    assert after["district"] == before["district"] + 1  # one numbered message for the district
+
+    frames = await frames_until_quiet(dispatcher)
+    assert [e["id"] for e in events_of(frames)] == [1, 2, 3, 4]
+    assert {e["seq"] for e in events_of(frames)} == {after["district"]}
+    assert sum(frame["received"] for frame in frames) == 1
+    assert not any(frame["resync"] for frame in frames)
+    assert [e["id"] for e in events_of(await frames_until_quiet(official))] == [1, 2, 4]
+    for comm in (official, dispatcher):
+        await comm.disconnect()
