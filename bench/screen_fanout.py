@@ -437,6 +437,9 @@ def report(plan: argparse.Namespace, screens: list[Screen], published: Published
         # realtime path alone (commit, Redis, daphne, coalescing window, WebSocket), steady and storm.
         "broadcast_to_frame": stats([ms for s in screens for ms in s.broadcast_ms]),
         "storm_alarm_to_frame": stats(storm),
+        # Server send (the frame's `t`, in daphne) to arrival in this process: the WebSocket and the
+        # screens' client. A tail here is the client falling behind, not the platform.
+        "send_to_arrival": stats([(arrived - sent) * 1000 for s in screens for arrived, sent in s.frames]),
         "max_frames_in_any_second_server_time": max(busiest),
         "max_frames_in_any_second_during_storm": max(storm_busiest),
         "max_frames_in_any_second_arrival_time": arrived_busiest,
