@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from cases import catalogue as catalogue_cache
 from cases.models import Case, CaseEscalation, CaseEvent, Category, DispatchRule, EscalationPolicy
-from cases.services import create_case, open_case_from_alarm
+from cases.services import create_case
 from grids.models import DutyShift
+from tests.cases.test_alarm_cases import alarm as alarm_case
 
 # Opening one alarm's case (smoke: filed and dispatched to the compound's property company, escalation
 # steps copied) took 42 queries; it takes 10 now, savepoints included. The bound leaves a little room.
@@ -19,22 +20,7 @@ MAX_QUERIES_PER_ALARM_CASE = 12
 
 
 def alarm(place, key: str = "alarm:1", **overrides) -> int:  # type: ignore[no-untyped-def]
-    compound = place.compound
-    fields = {
-        "source_key": key,
-        "category_code": "fire-smoke",
-        "severity": "critical",
-        "title": "烟感报警 3号楼",
-        "description": "smoke=1",
-        "lat": compound.centre_lat,
-        "lng": compound.centre_lng,
-        "grid_id": compound.grid_id,
-        "compound_id": compound.pk,
-        "occurred_at": timezone.now(),
-        "sensor_code": "SMK-0001",
-    }
-    fields.update(overrides)
-    return open_case_from_alarm(**fields)
+    return alarm_case(place, source_key=key, **overrides)
 
 
 def test_opening_an_alarm_case_takes_few_queries(catalogue, place) -> None:  # type: ignore[no-untyped-def]
