@@ -21,7 +21,7 @@ from command_center.models import Department, User
 from grids.models import DutyShift
 from grids.selectors import on_duty
 
-from .models import Case, Category, DepartmentKind
+from .models import Case, Category
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _rule_department(case: Case) -> Department | None:
 def _kind_department(case: Case, kind: str) -> Department | None:
     if not kind:
         return None
-    if kind == DepartmentKind.PROPERTY:
+    if kind == Department.Kind.PROPERTY:
         compound = case.compound
         return compound.property_company if compound is not None else None
     return _first_department(kind)

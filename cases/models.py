@@ -42,10 +42,6 @@ class Stage(models.TextChoices):
     VERIFY = "verify", _("Verification")
 
 
-# The kinds of command_center.Department: a category names the kind of department that handles it.
-DepartmentKind = Department.Kind
-
-
 class Category(models.Model):
     """A 大类 (parent is empty) or 小类 of the 立结案标准 table: who handles it and in what time."""
 
@@ -82,10 +78,10 @@ class Category(models.Model):
         related_name="+",
     )
     default_department_kind = models.CharField(
-        _("default department kind"), max_length=20, choices=DepartmentKind.choices, blank=True
+        _("default department kind"), max_length=20, choices=Department.Kind.choices, blank=True
     )
     fallback_department_kind = models.CharField(
-        _("fallback department kind"), max_length=20, choices=DepartmentKind.choices, blank=True
+        _("fallback department kind"), max_length=20, choices=Department.Kind.choices, blank=True
     )
     assign_grid_worker = models.BooleanField(
         _("assign the grid's on-duty worker"),
