@@ -156,7 +156,7 @@ CHANNEL_LAYER_CAPACITY = env_int("CHANNEL_LAYER_CAPACITY", 0)
 _redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
 CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX") or f"asgi{_redis_db}"
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "command_center.cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}}
     # The pub/sub layer: the core Redis layer drops frames under load (DESIGN.md, performance).
     CHANNEL_LAYERS = {
         "default": {
