@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, QuerySet
 
@@ -109,6 +110,86 @@ _LIST_BASE = Case.objects.values(*LIST_VALUES)
 def case_list(user: User | None) -> QuerySet[Case, dict[str, Any]]:
     """The cases the user may see, as dicts of LIST_VALUES."""
     return scope_queryset(_LIST_BASE.all(), user, CASE_SCOPE)
+
+
+Condition = tuple[str, list[Any]]  # SQL on the case table and its parameters
+
+
+class CaseListQuery:
+    """The case list as one statement on the case table: the caller's scope, the filters' conditions
+    (cases/api/filters.py), a cursor's position, newest first. Compiling the same list as a queryset cost
+    Django about a millisecond a page, a fifth of the page (bench/cases_api.py)."""
+
+    model = Case
+
+    def __init__(self, user: User | None, conditions: Iterable[Condition] = ()) -> None:
+        self.user = user
+        self.conditions = list(conditions)
+
+    def where(self, conditions: Iterable[Condition]) -> "CaseListQuery":
+        return CaseListQuery(self.user, [*self.conditions, *conditions])
+
+    def rows(
+        self, *, newest_first: bool, before: datetime | None = None, after: datetime | None = None,
+        offset: int = 0, limit: int,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Up to `limit` cases as dicts of LIST_VALUES, by creation time, created before or after a moment."""
+        created = _LIST_COLUMNS[LIST_VALUES.index("created_at")]
+        conditions = list(self.conditions)
+        scope = scope_filter(self.user, CASE_SCOPE)
+        if scope is not None:
+            try:
+                sql, params = Case.objects.filter(scope).values("pk").query.sql_with_params()
+            except EmptyResultSet:  # a scope of nothing
+                return []
+            conditions.append((f"{_LIST_COLUMNS[0]} IN ({sql})", list(params)))
+        for moment, operator in ((before, "<"), (after, ">")):
+            if moment is not None:
+                conditions.append(
+                    (f"{created} {operator} %s", [connection.ops.adapt_datetimefield_value(moment)])
+                )
+        where = " AND ".join(f"({sql})" for sql, _params in conditions) or "1 = 1"
+        # Then by id: cases of one creation time keep their order, so a cursor's offset past them holds
+        # both ways.
+        direction = "DESC" if newest_first else "ASC"
+        sql = (
+            f'SELECT {", ".join(_LIST_COLUMNS)} FROM "{Case._meta.db_table}" WHERE {where} '  # noqa: S608
+            f"ORDER BY {created} {direction}, {_LIST_COLUMNS[0]} {direction} LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for _sql, params in conditions for value in params] + [limit, offset])
+            found = cursor.fetchall()
+        converters = _list_converters(connection.vendor)
+        rows = []
+        for values in found:
+            row = dict(zip(LIST_VALUES, values, strict=True))
+            for name, column, functions in converters:  # none on PostgreSQL; SQLite's times and booleans
+                for convert in functions:
+                    row[name] = convert(row[name], column, connection)
+            rows.append(row)
+        return rows
+
+
+def case_column(name: str) -> str:
+    """A case field's column, with its table: a scope's joins bring tables with columns of the same names."""
+    field: Any = Case._meta.get_field(name)
+    return f'"{Case._meta.db_table}"."{field.column}"'
+
+
+_LIST_COLUMNS = [case_column(name) for name in LIST_VALUES]
+
+
+@functools.cache
+def _list_converters(vendor: str) -> list[tuple[str, Any, list[Any]]]:
+    """The database's and the fields' converters of LIST_VALUES, as the ORM applies them."""
+    converters = []
+    for name in LIST_VALUES:
+        field: Any = Case._meta.get_field(name)
+        column = field.get_col(Case._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converters.append((name, column, functions))
+    return converters
 
 
 def case_detail(user: User | None) -> QuerySet[Case]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -72,9 +73,45 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CasePage(CursorPage):
-    """Newest first by creation time, the column the lists filter on (see the indexes of Case)."""
+    """Newest first by creation time, the column the lists filter on (see the indexes of Case). Pages of a
+    selectors.CaseListQuery by DRF's cursors: a position (a creation time) and an offset past the rows
+    of that same time already shown."""
 
     ordering = "-created_at"
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        if not isinstance(queryset, selectors.CaseListQuery):  # the schema generator's stand-in view
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.page_size = self.get_page_size(request) or CasePage.page_size
+        self.base_url = request.build_absolute_uri()
+        self.ordering = (CasePage.ordering,)  # type: ignore[assignment]
+        self.cursor = self.decode_cursor(request)
+        cursor: Any = self.cursor  # (offset, reverse, position: a creation time as text)
+        offset, reverse, position = (0, False, None) if cursor is None else cursor
+        moment = None
+        if position is not None:
+            moment = parse_datetime(position)
+            if moment is None:
+                raise NotFound(self.invalid_cursor_message)
+        # One row more than a page tells whether another page follows.
+        rows = queryset.rows(
+            newest_first=not reverse, before=None if reverse else moment, after=moment if reverse else None,
+            offset=offset, limit=self.page_size + 1,
+        )  # fmt: skip
+        self.page = rows[: self.page_size]
+        following: Any = None
+        if len(rows) > len(self.page):
+            following = self._get_position_from_instance(rows[-1], self.ordering)
+        shown_before = position is not None or offset > 0
+        if reverse:
+            self.page.reverse()
+            self.has_next, self.has_previous = shown_before, following is not None
+            self.next_position, self.previous_position = position, following
+        else:
+            self.has_next, self.has_previous = following is not None, shown_before
+            self.next_position, self.previous_position = following, position
+        return self.page
 
 
 class CaseViewSet(
@@ -89,6 +126,8 @@ class CaseViewSet(
         user = self.request.user
         if self.action == "retrieve":
             return selectors.case_detail(user)  # type: ignore[arg-type]
+        if self.action == "list" and not getattr(self, "swagger_fake_view", False):
+            return selectors.CaseListQuery(user)  # type: ignore[arg-type,return-value]
         return selectors.case_list(user)  # type: ignore[arg-type]
 
     # The hottest reads: their queries are planned once per connection (cases/prepared.py).

@@ -111,6 +111,28 @@ def test_a_smoke_alarm_reaches_the_screen_in_the_standalone_profile(standalone):
     cases = json.loads(opener.open(f"{base}/api/v1/cases/?sensor_point={code}").read())
     assert len(cases["results"]) == 1
     assert cases["results"][0]["status"] in {"filed", "dispatched"}
+    # The list's SQL on SQLite: times, several statuses, a page and the next.
+    today = datetime.now(UTC).date().isoformat()
+    query = f"sensor_point={code}&status=filed,dispatched&created_after={today}&emergency=false&page_size=1"
+    same = json.loads(opener.open(f"{base}/api/v1/cases/?{query}").read())
+    assert same["results"] == cases["results"]
+    assert same["results"][0]["created_at"] == cases["results"][0]["created_at"]
+    with sqlite3.connect(standalone["db"]) as db:
+        (other,) = db.execute(
+            "SELECT code FROM devices_sensorpoint WHERE sensor_type = 'smoke' AND status = 'active' "
+            "AND compound_id IS NOT NULL AND code != ? ORDER BY code LIMIT 1",
+            [code],
+        ).fetchone()
+    publish_smoke(standalone["mqtt_port"], other)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        first = json.loads(opener.open(f"{base}/api/v1/cases/?page_size=1").read())
+        if first["next"]:
+            break
+        time.sleep(0.2)
+    second = json.loads(opener.open(first["next"]).read())
+    assert second["results"][0]["created_at"] <= first["results"][0]["created_at"]
+    assert json.loads(opener.open(second["previous"]).read())["results"] == first["results"]
 
 
 def test_runcenter_says_which_broker_it_uses_and_stops_on_ctrl_c(standalone):
