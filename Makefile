@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dcc
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/3
 TEST_MQTT_URL ?= mqtt://127.0.0.1:1883
 
-.PHONY: run test install static messages lint typecheck migrations-check services browser pytest lock clean district-env
+.PHONY: run test install static messages lint typecheck migrations-check services browser bench-tools pytest lock clean district-env
 
 ## make run: set up everything, seed the demo street when empty, start the platform with simulated sensors.
 run: install static
@@ -69,6 +69,12 @@ browser:
 	@command -v chromium >/dev/null && fc-list | grep -qi "wenquanyi\|noto sans cjk" || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "install chromium and fonts-wqy-microhei (apt-get) for the browser tests"; exit 1; fi; }
+
+# What the benchmarks drive the servers with (bench/README.md): wrk, the HTTP load generator (Debian).
+bench-tools: install
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "install wrk (apt-get) for bench/cases_api.py"; exit 1; fi; }
 
 pytest: install
 	STATIC_MANIFEST=0 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL) \
