@@ -259,6 +259,10 @@ AUTH_PASSWORD_VALIDATORS = [
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 60)
 
 REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "command_center.api.renderers.FastJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "command_center.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
