@@ -32,6 +32,7 @@ from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 
+from command_center import stamps
 from command_center.realtime import current_seqs, events_of
 from command_center.screen import HEALTH_ALARM_TYPES, BadScreenRequest, ScreenScope, grid_param, screen_scope
 
@@ -135,6 +136,8 @@ class GroupStream:
                 continue
             self._note_seq(message.get("seq"))
             events = events_of(message)  # a worker's batch arrives as one message
+            if stamps.enabled():
+                stamps.stamp("layer_received", *{event.get("at") for event in events})
             for view in self.views.values():
                 shown = [view.offer(event) for event in events]
                 view.count += any(shown)  # numbered messages, as the senders count them
@@ -203,18 +206,20 @@ class GroupStream:
                     continue
                 events, view.pending = list(view.pending.values()), {}
                 received, view.count = view.count, 0
+                now = time.time()
                 frame = json.dumps(
                     {
                         "type": "events",
                         "events": events,
                         "received": received,  # messages this frame stands for, before coalescing
                         "resync": resync,
-                        "t": time.time(),
+                        "t": now,
                     },
                     cls=DjangoJSONEncoder,
                     ensure_ascii=False,
                 )
                 await asyncio.gather(*(screen.send_frame(frame) for screen in list(view.screens)))
+                stamps.stamp("frame_sent", now)  # benchmarks only: the frame's `t`, then handed to daphne
                 sent = True
             if sent:
                 await asyncio.sleep(FRAME_INTERVAL)
