@@ -172,7 +172,7 @@ class Platform:
             ("ingest,cases,notify,reports", self.workers)]  # fmt: skip
         for n, (names, concurrency) in enumerate(queues):
             # Split: the case worker runs at a lower CPU priority, so opening cases (~25 ms of CPU each)
-            # never delays an alarm's way to the screens (a deployment gives the case worker cores of its own).
+            # yields the CPU to the alarms' way to the screens (docker-compose: a quarter of the CPU shares).
             nice = ["nice", "-n", "10"] if self.split and "ingest" not in names else []
             self.start(f"worker-{n}", [*nice, celery, "-A", "command_center", "worker", "-Q", names, "-n",
                                        f"bench{n}@%h", "-c", str(concurrency), "--loglevel", "WARNING",
@@ -617,7 +617,9 @@ def main() -> None:
     parser.add_argument("--alarms-per-second", type=float, default=10, help="smoke alarms within the rate")
     parser.add_argument("--storm", type=int, default=3000, help="smoke alarms in the storm after it")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
-    parser.add_argument("--batch-wait-ms", type=int, default=20, help="mqtt_listen --batch-wait-ms")
+    parser.add_argument(
+        "--batch-wait-ms", type=int, default=50, help="mqtt_listen --batch-wait-ms (its default)"
+    )
     parser.add_argument("--split-workers", action="store_true",
                         help="one worker for the ingest queue, another (-c 1) for cases, notify, reports")  # fmt: skip
     parser.add_argument("--drain-timeout", type=float, default=300, help="longest wait for a quiet pipeline")
