@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from command_center import stamps
+
 logger = logging.getLogger(__name__)
 
 DISTRICT_GROUP = "district"
@@ -114,6 +116,7 @@ def send_now(groups: Iterable[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    stamps.stamp("committed", message.get("at"))  # runs on commit; benchmarks only
     groups = list(groups)
     try:
         seqs = next_seqs(groups)
@@ -131,6 +134,7 @@ def send_now(groups: Iterable[str], message: dict[str, Any]) -> None:
         asyncio.run_coroutine_threadsafe(_send_all(layer, messages), _sender_loop()).result(SEND_TIMEOUT)
     except Exception:
         logger.exception("realtime send to %s failed", groups)
+    stamps.stamp("sent", message.get("at"))
 
 
 def broadcast_on_commit(
@@ -167,6 +171,8 @@ def send_many_now(batch: list[tuple[list[str], dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None or not batch:
         return
+    ats = {message.get("at") for _groups, message in batch} if stamps.enabled() else ()
+    stamps.stamp("committed", *ats)  # runs on commit; benchmarks only
     by_group: dict[str, list[dict[str, Any]]] = {}
     for groups, message in batch:
         for group in groups:
@@ -188,6 +194,7 @@ def send_many_now(batch: list[tuple[list[str], dict[str, Any]]]) -> None:
         asyncio.run_coroutine_threadsafe(_send_all(layer, messages), _sender_loop()).result(SEND_TIMEOUT)
     except Exception:
         logger.exception("realtime send of %s events failed", len(batch))
+    stamps.stamp("sent", *ats)
 
 
 def events_message(events: list[dict[str, Any]], *, group: str, seq: int) -> dict[str, Any]:

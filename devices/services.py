@@ -31,6 +31,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from command_center import stamps
 from command_center.models import User
 from command_center.realtime import broadcast_many_on_commit, broadcast_on_commit
 from grids.models import Compound, Grid
@@ -229,6 +230,8 @@ def _insert_inbox(rows: list[tuple]) -> list[int]:
 def enqueue_inbox(ids: Sequence[int]) -> None:
     from .tasks import process_inbox
 
+    if ids:
+        stamps.stamp("inbox_committed", min(ids), max(ids))  # runs on commit; benchmarks only
     for start in range(0, len(ids), PROCESS_CHUNK):
         process_inbox.delay(list(ids[start : start + PROCESS_CHUNK]))
 

@@ -34,9 +34,19 @@ ALL_COMMANDS = [
 
 
 def test_the_district_profile_has_every_role():
-    assert {"web", "ws", "worker", "beat", "mqtt_listen", "nginx", "postgres", "redis", "mosquitto"} <= set(
-        SERVICES
-    )
+    roles = {
+        "web",
+        "ws",
+        "ingest-worker",
+        "worker",
+        "beat",
+        "mqtt_listen",
+        "nginx",
+        "postgres",
+        "redis",
+        "mosquitto",
+    }
+    assert roles <= set(SERVICES)
     assert SERVICES["postgres"]["image"].startswith("postgres:16")
     assert SERVICES["redis"]["image"].startswith("redis:7")
     assert SERVICES["mosquitto"]["image"].startswith("eclipse-mosquitto:2")
@@ -60,15 +70,19 @@ def test_every_command_exists(service, argv):
         pytest.fail(f"{service}: unknown program {program}")
 
 
-def test_every_worker_queue_is_a_queue_tasks_are_routed_to():
+def test_every_queue_tasks_are_routed_to_has_a_worker_and_ingest_one_of_its_own():
     from django.conf import settings
 
-    argv = commands_of(SERVICES["worker"])[0]
-    queues = set(argv[argv.index("-Q") + 1].split(","))
+    workers = {
+        name: argv[argv.index("-Q") + 1].split(",")
+        for name, argv in ALL_COMMANDS
+        if argv[1:4] == ["-A", "command_center", "worker"]
+    }
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} | {
         settings.CELERY_TASK_DEFAULT_QUEUE
     }
-    assert routed <= queues
+    assert routed <= {queue for queues in workers.values() for queue in queues}
+    assert ["ingest"] in workers.values()  # alarms never wait behind case workflows
 
 
 def test_every_file_mounted_from_the_repository_exists():

@@ -2,7 +2,10 @@
 
 import asyncio
 import functools
+import itertools
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -14,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from command_center.asgi import application
-from command_center.consumers import GAP_GRACE, ScreenConsumer
+from command_center.consumers import FRAME_INTERVAL, GAP_GRACE, ScreenConsumer
 from command_center.realtime import SEQ_KEY, current_seqs, send_many_now
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
@@ -95,6 +98,17 @@ async def frames_until_quiet(comm: WebsocketCommunicator, quiet: float = 0.6) ->
     while not await comm.receive_nothing(timeout=quiet, interval=0.02):
         frames.append(await comm.receive_json_from())
     return frames
+
+
+async def frames_while(comm: WebsocketCommunicator, sending: Coroutine[Any, Any, None]) -> list[dict]:
+    """The frames that arrive while `sending` runs, and until the screen is quiet after it."""
+    task = asyncio.ensure_future(sending)
+    frames = []
+    while not task.done():
+        if not await comm.receive_nothing(timeout=0.05, interval=0.01):
+            frames.append(await comm.receive_json_from())
+    await task
+    return frames + await frames_until_quiet(comm)
 
 
 def events_of(frames: list[dict]) -> list[dict]:
@@ -212,13 +226,7 @@ async def test_a_storm_of_1000_events_a_second_reaches_a_screen_in_at_most_10_fr
             if n % 20 == 19:  # pace: 1,000 a second
                 await asyncio.sleep(max(0.0, started + (n + 1) / per_second - time.monotonic()))
 
-    task = asyncio.ensure_future(storm())
-    frames: list[dict] = []
-    while not task.done():
-        if not await comm.receive_nothing(timeout=0.05, interval=0.01):
-            frames.append(await comm.receive_json_from())
-    await task
-    frames += await frames_until_quiet(comm)
+    frames = await frames_while(comm, storm())
     await comm.disconnect()
 
     times = [frame["t"] for frame in frames]
@@ -232,6 +240,37 @@ async def test_a_storm_of_1000_events_a_second_reaches_a_screen_in_at_most_10_fr
         assert event["version"] > final.get(event["id"], 0)  # never an older version after a newer one
         final[event["id"]] = event["version"]
     assert final == latest  # every object ends at its latest version
+
+
+@run_async
+async def test_sending_a_frame_does_not_delay_the_next_one(world, monkeypatch):
+    """Frames are FRAME_INTERVAL apart from start to start: a slow send (a busy server, many screens)
+    does not add its time to the next frame's wait, and frames never come closer than the interval."""
+    send_frame = ScreenConsumer.send_frame
+
+    async def slow_send_frame(self, frame):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.06)
+        await send_frame(self, frame)
+
+    monkeypatch.setattr(ScreenConsumer, "send_frame", slow_send_frame)
+    comm = communicator(world.dispatcher)
+    await comm.connect()
+    await comm.receive_json_from()
+    sender = Sender()
+    await sender.start(["district"])
+
+    async def stream() -> None:
+        for n in range(150):  # 100 events a second for 1.5 s
+            await sender.send(obj_id=n, grid=world.street_grids[0].pk)
+            await asyncio.sleep(0.01)
+
+    frames = await frames_while(comm, stream())
+    await comm.disconnect()
+
+    gaps = sorted(b["t"] - a["t"] for a, b in itertools.pairwise(frames))
+    assert len(events_of(frames)) == 150
+    assert gaps[0] >= FRAME_INTERVAL
+    assert gaps[len(gaps) // 2] < FRAME_INTERVAL + 0.04  # not interval + send time (0.16 s)
 
 
 @run_async
