@@ -197,7 +197,9 @@
     queueEl.querySelectorAll("li").forEach((li) => li.classList.toggle("selected", Number(li.dataset.id) === id));
     history.replaceState(null, "", "?case=" + id);
     try {
-      renderDetail(await api("/api/v1/cases/" + id + "/"));
+      const detail = await api("/api/v1/cases/" + id + "/");
+      // A slower answer for an earlier selection (a refresh, a key pressed twice) must not replace it.
+      if (state.selected === id) renderDetail(detail);
     } catch (error) {
       toast(error.message, true);
     }

@@ -59,6 +59,11 @@ def test_file_and_dispatch_with_the_keyboard(live_server, catalogue, place, tmp_
         page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        # The emergency's detail (asked for on load, and again when the socket opens) is held back until
+        # the report is shown: a late answer for an earlier selection must not replace the report.
+        held: list = []
+        emergency_detail = f"**/api/v1/cases/{emergency}/"
+        page.route(emergency_detail, lambda route: held.append(route))
         page.goto(f"{live_server.url}/accounts/login/?next=/console/")
         page.fill("#id_username", place.dispatcher.username)
         page.fill("#id_password", PASSWORD)
@@ -74,6 +79,13 @@ def test_file_and_dispatch_with_the_keyboard(live_server, catalogue, place, tmp_
         # j moves to the report; f files it; d opens the dispatch dialog, Enter dispatches by the rules.
         page.keyboard.press("j")
         page.wait_for_selector(f'.detail-head:has-text("#{report.pk}")')
+        assert held
+        for route in held:
+            with page.expect_response(lambda response: response.url.endswith(f"/api/v1/cases/{emergency}/")):
+                route.continue_()
+        page.unroute(emergency_detail)
+        page.wait_for_timeout(500)
+        assert f"#{report.pk}" in page.inner_text(".detail-head")
         page.keyboard.press("f")
         page.wait_for_selector('button[data-action="dispatch"]')
         assert Case.objects.get(pk=report.pk).status == "filed"
