@@ -529,15 +529,19 @@ def _mark_processed(ids: list[int], at: datetime) -> None:
     Inbox.objects.filter(id__in=ids).update(processed_at=at)
 
 
-def bulk_update(objs: Sequence[Any], fields: Sequence[str]) -> None:
-    """UPDATE many rows, each with its own values (scalar fields). On PostgreSQL one `UPDATE ... FROM
+def bulk_update(objs: Sequence[Any], fields: Sequence[str], *, model: type[Any] | None = None) -> None:
+    """UPDATE many rows, each with its own values (scalar fields), from model instances or other objects
+    with the key and the fields as attributes (give the `model` then). On PostgreSQL one `UPDATE ... FROM
     unnest(<one array per column>)`: Django's bulk_update builds a CASE per field and row, which costs
     seconds of Python per 500 rows, and a VALUES list formats every row in Python; psycopg2 adapts a
     list in C."""
     if not objs:
         return
-    model = type(objs[0])
+    model = model or type(objs[0])
     if connection.vendor != "postgresql":
+        if not isinstance(objs[0], model):  # other objects with the key and the fields as attributes
+            names = [model._meta.pk.attname, *fields]
+            objs = [model(**{name: getattr(obj, name) for name in names}) for obj in objs]
         model.objects.bulk_update(objs, fields, batch_size=500)
         return
     meta = model._meta
@@ -641,6 +645,74 @@ def attach_places(points: Iterable[SensorPoint]) -> None:
             point.grid = grids[point.grid_id]
 
 
+_POINT_FIELDS = SensorPoint._meta.concrete_fields
+_POINT_NAMES = [field.attname for field in _POINT_FIELDS]
+_STATE_READ = ["id", "acoustic_zone", "heartbeat_interval", "threshold", *POINT_STATE_FIELDS]
+_STATE_AT = [_POINT_NAMES.index(name) for name in _STATE_READ]
+_SCENE_AT = _POINT_NAMES.index("scene_id")
+_POINT_COLUMNS = ", ".join(f'"{field.column}"' for field in _POINT_FIELDS)
+_LOCK_POINT_STATES = (
+    f"SELECT {_POINT_COLUMNS} FROM devices_sensorpoint WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"  # noqa: S608
+)
+
+
+class PointState:
+    """A locked point as process_inbox needs it: its rule and health state, without a model instance
+    (building one cost ~10 µs a point, for every message). `model()` builds it for the few points whose
+    alarms change (AlarmChanges and the alarm events take SensorPoint)."""
+
+    __slots__ = ("_model", "_row", "acoustic_zone", "heartbeat_interval", "id", "scene", "threshold",
+                 *POINT_STATE_FIELDS)  # fmt: skip
+
+    id: int
+    scene: Scene
+    acoustic_zone: str
+    heartbeat_interval: int
+    threshold: float | None
+    last_seen_at: datetime | None
+    offline_after: datetime | None
+    battery: int | None
+    last_reading_at: datetime | None
+    last_value: float | None
+    abnormal_since: datetime | None
+    normal_since: datetime | None
+    _model: SensorPoint | None
+    _row: tuple
+
+    def __init__(self, row: tuple, scene: Scene) -> None:
+        self._row, self._model, self.scene = row, None, scene
+        for name, index in zip(_STATE_READ, _STATE_AT, strict=True):
+            setattr(self, name, row[index])
+
+    def model(self) -> SensorPoint:
+        if self._model is None:
+            self._model = SensorPoint.from_db(connection.alias, _POINT_NAMES, self._row)
+            self._model.scene = self.scene
+        for name in POINT_STATE_FIELDS:
+            setattr(self._model, name, getattr(self, name))
+        return self._model
+
+
+def lock_point_states(point_ids: Iterable[int]) -> dict[int, PointState]:
+    """Lock points (id order, as lock_points) and read their state."""
+    ids = sorted(set(point_ids))
+    rows: Iterable[tuple]
+    if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_POINT_STATES, [ids])
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            SensorPoint.objects.select_for_update(no_key=True)
+            .filter(id__in=ids)
+            .order_by("id")
+            .values_list(*_POINT_NAMES)
+        )
+    rows = list(rows)
+    scenes = _scenes({row[_SCENE_AT] for row in rows})
+    return {state.id: state for state in (PointState(row, scenes[row[_SCENE_AT]]) for row in rows)}
+
+
 class _Batch:
     def __init__(self, rows: list[InboxRow], now: datetime) -> None:
         self.rows = rows
@@ -652,7 +724,7 @@ class _Batch:
         by_point: dict[int, list[InboxRow]] = defaultdict(list)
         for row in self.rows:
             by_point[row.point_id].append(row)
-        points = lock_points(by_point)
+        points = lock_point_states(by_point)
         self.alarms = AlarmChanges.for_points(self.now, points)
         missing = [row for point_id, rows in by_point.items() if point_id not in points for row in rows]
         for point_id, point_rows in by_point.items():
@@ -660,14 +732,14 @@ class _Batch:
                 self._apply(points[point_id], sorted(point_rows, key=lambda r: (r.ts, r.id)))
         _insert_readings(self.readings)
         if points:
-            bulk_update(list(points.values()), POINT_STATE_FIELDS)
+            bulk_update(list(points.values()), POINT_STATE_FIELDS, model=SensorPoint)
         self.alarms.save()
         for case_id, since in self.normal_notes:
             note_case_sensor_normal(case_id=case_id, normal_since=since)
         if missing:
             _dead_letter_rows(missing, Reason.UNKNOWN_DEVICE, "the point was deleted before processing")
 
-    def _apply(self, point: SensorPoint, rows: list[InboxRow]) -> None:
+    def _apply(self, point: PointState, rows: list[InboxRow]) -> None:
         self._health(point, rows)
         scene = point.scene
         for row in rows:
@@ -685,10 +757,10 @@ class _Batch:
                 if point.abnormal_since is None:
                     point.abnormal_since = row.ts
                 if alarm is not None:
-                    self.alarms.repeat(alarm, point, ts=row.ts, value=row.value)
+                    self.alarms.repeat(alarm, point.model(), ts=row.ts, value=row.value)
                 elif rule_met(point, scene, row.ts, self.readings):
                     self.alarms.raise_alarm(
-                        point=point,
+                        point=point.model(),
                         type_=row.type,
                         scene=scene,
                         severity=scene.severity,
@@ -706,16 +778,16 @@ class _Batch:
                 if alarm is not None and row.ts - point.normal_since >= timedelta(
                     seconds=scene.clear_after_seconds
                 ):
-                    self.alarms.clear(alarm, point, reason=Alarm.ClearReason.RECOVERED)
+                    self.alarms.clear(alarm, point.model(), reason=Alarm.ClearReason.RECOVERED)
 
-    def _health(self, point: SensorPoint, rows: list[InboxRow]) -> None:
+    def _health(self, point: PointState, rows: list[InboxRow]) -> None:
         received = max(row.received_at for row in rows)
         if point.last_seen_at is None or received > point.last_seen_at:
             point.last_seen_at = received
             point.offline_after = received + timedelta(seconds=OFFLINE_HEARTBEATS * point.heartbeat_interval)
         offline = self.alarms.active.get((point.id, Alarm.OFFLINE))
         if offline is not None:
-            self.alarms.clear(offline, point, reason=Alarm.ClearReason.RECOVERED)
+            self.alarms.clear(offline, point.model(), reason=Alarm.ClearReason.RECOVERED)
         with_battery = [row for row in rows if row.battery is not None]
         if not with_battery:
             return
@@ -724,7 +796,7 @@ class _Batch:
         low = self.alarms.active.get((point.id, Alarm.LOW_BATTERY))
         if low is None and battery < LOW_BATTERY:
             self.alarms.raise_alarm(
-                point=point,
+                point=point.model(),
                 type_=Alarm.LOW_BATTERY,
                 scene=None,
                 severity=Severity.WARNING,
@@ -734,11 +806,11 @@ class _Batch:
                 category=DEVICE_FAULT_CATEGORY,
             )
         elif low is not None and battery >= LOW_BATTERY_CLEAR:
-            self.alarms.clear(low, point, reason=Alarm.ClearReason.RECOVERED)
+            self.alarms.clear(low, point.model(), reason=Alarm.ClearReason.RECOVERED)
 
 
 def rule_met(
-    point: SensorPoint, scene: Scene, ts: datetime, batch_readings: Sequence[ReadingRow] = ()
+    point: SensorPoint | PointState, scene: Scene, ts: datetime, batch_readings: Sequence[ReadingRow] = ()
 ) -> bool:
     """Dwell ("for N seconds") and repeat ("N times in M seconds") of the scene, at reading time `ts`."""
     if point.abnormal_since is None or ts - point.abnormal_since < timedelta(seconds=scene.dwell_seconds):
