@@ -8,8 +8,10 @@ Same setup as bench/ingest.py (own Mosquitto, scratch database, `mqtt_listen`, C
 deployment would, so the case backlog is measured apart from the ingest backlog.
 
 Checks and prints: messages lost (published − stored), exactly `detectors` active smoke alarms each with
-count = `repeats`, the time the ingest backlog needs to drain after the storm, the case backlog, and the
-peak memory of each process (sampled every 2 s). Writes bench/results/storm-*.json.
+count = `repeats`, the time the ingest backlog needs to drain after the storm, the case backlog, the CPU
+µs per stored message of each process from the storm's start until drained, and the peak memory of each
+process (sampled every 2 s). Writes bench/results/storm-*.json. The publishers are bench/mqttpub.py's
+(see bench/ingest.py).
 """
 
 import argparse
@@ -86,6 +88,8 @@ def main() -> None:
         _, background = run_publishers(bench.mqtt_port, "sensors", background_codes, rate=args.background_rate,
                                        seconds=background_seconds, publishers=1, alarm_ratio=0.0, label="g")  # fmt: skip
         time.sleep(lead)
+        cpu_before = bench.cpu_seconds()
+        stored_before = db_scalar("SELECT count(*) FROM devices_inbox")
         storm_started = time.monotonic()
         # Every detector sends exactly `repeats` alarms: at the storm rate, or slower if the box cannot.
         _, storm = run_publishers(bench.mqtt_port, "sensors", storm_codes, rate=storm_rate, seconds=args.window,
@@ -120,6 +124,8 @@ def main() -> None:
                 if stored >= storm_published:
                     break
         drained = time.monotonic() - storm_sent
+        cpu_after = bench.cpu_seconds()
+        stored_during = db_scalar("SELECT count(*) FROM devices_inbox") - stored_before
         stored = db_scalar("SELECT count(*) FROM devices_inbox WHERE msg_id LIKE 's%%'")
         background_published = join_publishers(background)
         cases_deadline = time.monotonic() + 60
@@ -142,6 +148,12 @@ def main() -> None:
             alarm_count_min=counts["min"],
             alarm_count_max=counts["max"],
             drained_after_storm_s=round(drained, 1),
+            # CPU µs per message stored from the storm's start until its backlog drained (storm and
+            # background), by process: comparable when the box is busy, unlike the drain time.
+            cpu_us_per_message={
+                name: round((cpu_after[name] - cpu_before.get(name, 0.0)) * 1e6 / max(stored_during, 1))
+                for name in cpu_after
+            },
             background_published=background_published,
             case_backlog_at_end=samples[-1]["case_backlog"] if samples else None,
             cases_opened=db_scalar("SELECT count(*) FROM devices_alarm WHERE case_id IS NOT NULL"),

@@ -139,13 +139,7 @@ def ingest_messages(*, messages: Sequence[Received], enqueue: bool = True) -> In
         except PayloadError as exc:
             dead.append(_dead(item, exc.reason, exc.detail, _topic_code(item.topic)))
 
-    codes = {m.device_code for _, m in parsed}
-    known = (
-        SensorPoint.objects.filter(among(SensorPoint, codes, "code")).values_list("code", "id", "status")
-        if parsed
-        else []
-    )
-    points = {code: (point_id, status) for code, point_id, status in known}
+    points = _points_by_code({m.device_code for _, m in parsed}) if parsed else {}
     rows: dict[tuple[str, str], tuple] = {}
     for item, message in parsed:
         point_id, status = points.get(message.device_code, (None, ""))
@@ -175,6 +169,19 @@ def ingest_messages(*, messages: Sequence[Received], enqueue: bool = True) -> In
     return result
 
 
+def _points_by_code(codes: set[str]) -> dict[str, tuple[int, str]]:
+    """code → (id, status) of the points among `codes`. Fixed SQL on PostgreSQL: compiling the ORM's
+    query cost the listener more than PostgreSQL took to run it, for every batch."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            sql = "SELECT code, id, status FROM devices_sensorpoint WHERE code = ANY(%s)"
+            cursor.execute(sql, [list(codes)])
+            rows = cursor.fetchall()
+    else:
+        rows = list(SensorPoint.objects.filter(code__in=codes).values_list("code", "id", "status"))
+    return {code: (point_id, status) for code, point_id, status in rows}
+
+
 def dead_letter_raw(item: Received, *, detail: str) -> None:
     """Keep a message that could not be stored normally (the listener's last resort)."""
     DeadLetter.objects.create(
@@ -200,22 +207,17 @@ def _insert_inbox(rows: list[tuple]) -> list[int]:
     if not rows:
         return []
     if connection.vendor == "postgresql":
-        from psycopg2.extras import execute_values
-
+        # One array per column: psycopg2 adapts a list in C, where execute_values formatted each row
+        # in Python (~20 µs a message in the listener).
         sql = (
             "INSERT INTO devices_inbox (device_code, msg_id, point_id, ts, type, value, battery, received_at,"
-            " attempts) VALUES %s ON CONFLICT (device_code, msg_id) DO NOTHING RETURNING id"
+            " attempts) SELECT *, 0 FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::timestamptz[],"
+            " %s::text[], %s::float8[], %s::int[], %s::timestamptz[])"
+            " ON CONFLICT (device_code, msg_id) DO NOTHING RETURNING id"
         )
         with connection.cursor() as cursor:
-            result = execute_values(
-                cursor.cursor,
-                sql,
-                rows,
-                template="(%s, %s, %s, %s, %s, %s, %s, %s, 0)",
-                page_size=len(rows),
-                fetch=True,
-            )
-        return [row[0] for row in result]
+            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+            return [row[0] for row in cursor.fetchall()]
     # Elsewhere (SQLite, standalone): insert-or-ignore, then read back the ids of the rows just added.
     objs = [
         Inbox(device_code=r[0], msg_id=r[1], point_id=r[2], ts=r[3], type=r[4], value=r[5], battery=r[6],
@@ -236,14 +238,30 @@ def enqueue_inbox(ids: Sequence[int]) -> None:
         process_inbox.delay(list(ids[start : start + PROCESS_CHUNK]))
 
 
+_rate_redis: Any = None
+
+
 def _count_received(n: int) -> None:
     """Per-second counters in the cache (Redis in the district profile) for the screen's rate."""
+    global _rate_redis
     if n <= 0:
         return
     key = RATE_KEY.format(second=int(time.time()))
     try:
-        cache.add(key, 0, timeout=120)
-        cache.incr(key, n)
+        backend = settings.CACHES["default"]
+        if backend["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+            # One round trip on a client kept for the process: Django's RedisCache builds a client for
+            # every call (~0.3 ms of CPU) and its add + incr are three calls. The key and the plain
+            # integer value are the cache's own, so cache.get_many() reads them.
+            if _rate_redis is None:
+                import redis
+
+                _rate_redis = redis.Redis.from_url(backend["LOCATION"])
+            full_key = cache.make_and_validate_key(key)
+            _rate_redis.pipeline(transaction=False).incrby(full_key, n).expire(full_key, 120).execute()
+        else:
+            cache.add(key, 0, timeout=120)
+            cache.incr(key, n)
     except Exception:  # a counter must never fail ingest
         logger.debug("rate counter update failed", exc_info=True)
 
@@ -320,11 +338,13 @@ class AlarmChanges:
 
     @classmethod
     def for_points(cls, now: datetime, point_ids: Iterable[int]) -> "AlarmChanges":
-        active = {
-            (a.point_id, a.type): a
-            for a in Alarm.objects.filter(among(Alarm, point_ids, "point"), cleared_at__isnull=True)
-        }
-        return cls(now, active)
+        alarms: Iterable[Alarm]
+        if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
+            sql = "SELECT * FROM devices_alarm WHERE point_id = ANY(%s) AND cleared_at IS NULL"
+            alarms = Alarm.objects.raw(sql, [list(point_ids)])
+        else:
+            alarms = Alarm.objects.filter(point_id__in=list(point_ids), cleared_at__isnull=True)
+        return cls(now, {(a.point_id, a.type): a for a in alarms})
 
     def raise_alarm(
         self,
@@ -469,14 +489,7 @@ def process_inbox(*, ids: Sequence[int], redelivered: bool = False) -> int:
     with transaction.atomic():
         # By primary key only, processed_at checked here: with `processed_at IS NULL` in the query the
         # planner takes the partial index of unprocessed rows and reads the whole backlog for each task.
-        rows = [
-            InboxRow(*values[:-1])
-            for values in Inbox.objects.select_for_update(skip_locked=True)
-            .filter(among(Inbox, ids))
-            .order_by("id")
-            .values_list(*InboxRow._fields, "processed_at")
-            if values[-1] is None
-        ]
+        rows = [InboxRow(*values[:-1]) for values in _lock_inbox(ids) if values[-1] is None]
         if not rows:
             return 0
         poison = [row for row in rows if row.attempts >= MAX_ATTEMPTS]
@@ -485,36 +498,69 @@ def process_inbox(*, ids: Sequence[int], redelivered: bool = False) -> int:
             rows = [row for row in rows if row.attempts < MAX_ATTEMPTS]
         _Batch(rows, timezone.now()).run()
         done = [row.id for row in rows] + [row.id for row in poison]
-        Inbox.objects.filter(among(Inbox, done)).update(processed_at=timezone.now())
+        _mark_processed(done, timezone.now())
     return len(rows)
 
 
-def bulk_update(objs: Sequence[Any], fields: Sequence[str]) -> None:
-    """UPDATE many rows, each with its own values. On PostgreSQL one `UPDATE ... FROM (VALUES ...)`:
-    Django's bulk_update builds a CASE per field and row, which costs seconds of Python per 500 rows."""
+# The hot path's queries as fixed SQL on PostgreSQL: Django compiled each of them for every task, at a
+# cost of ~0.3 ms of Python apiece, more than PostgreSQL took to run them. Elsewhere (SQLite) the ORM.
+_LOCK_INBOX = (
+    f"SELECT {', '.join(InboxRow._fields)}, processed_at FROM devices_inbox WHERE id = ANY(%s)"  # noqa: S608
+    " ORDER BY id FOR UPDATE SKIP LOCKED"
+)
+
+
+def _lock_inbox(ids: list[int]) -> list[tuple]:
+    """(InboxRow's fields, processed_at) of the rows among `ids` no other task holds, locked."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_INBOX, [ids])
+            return cursor.fetchall()
+    return list(
+        Inbox.objects.select_for_update(skip_locked=True)
+        .filter(id__in=ids)
+        .order_by("id")
+        .values_list(*InboxRow._fields, "processed_at")
+    )
+
+
+def _mark_processed(ids: list[int], at: datetime) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE devices_inbox SET processed_at = %s WHERE id = ANY(%s)", [at, ids])
+        return
+    Inbox.objects.filter(id__in=ids).update(processed_at=at)
+
+
+def bulk_update(objs: Sequence[Any], fields: Sequence[str], *, model: type[Any] | None = None) -> None:
+    """UPDATE many rows, each with its own values (scalar fields), from model instances or other objects
+    with the key and the fields as attributes (give the `model` then). On PostgreSQL one `UPDATE ... FROM
+    unnest(<one array per column>)`: Django's bulk_update builds a CASE per field and row, which costs
+    seconds of Python per 500 rows, and a VALUES list formats every row in Python; psycopg2 adapts a
+    list in C."""
     if not objs:
         return
-    model = type(objs[0])
+    model = model or type(objs[0])
     if connection.vendor != "postgresql":
+        if not isinstance(objs[0], model):  # other objects with the key and the fields as attributes
+            names = [model._meta.pk.attname, *fields]
+            objs = [model(**{name: getattr(obj, name) for name in names}) for obj in objs]
         model.objects.bulk_update(objs, fields, batch_size=500)
         return
-    from psycopg2.extras import execute_values
-
     meta = model._meta
     pk = meta.pk
     columns = [pk, *(meta.get_field(name) for name in fields)]
-    template = "(" + ", ".join(f"%s::{column.cast_db_type(connection)}" for column in columns) + ")"
-    # Plain values (dates, numbers, strings, ids): psycopg2 adapts them; the casts type the NULLs.
-    attnames = [column.attname for column in columns]
-    rows = [tuple(getattr(obj, name) for name in attnames) for obj in objs]
+    arrays = ", ".join(f"%s::{column.cast_db_type(connection)}[]" for column in columns)
     names = [f'"{column.column}"' for column in columns]
     assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
     sql = (
-        f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM (VALUES %s) AS v({", ".join(names)})'  # noqa: S608
+        f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM unnest({arrays}) AS v({", ".join(names)})'  # noqa: S608
         f" WHERE t.{names[0]} = v.{names[0]}"
     )
+    # Plain values (dates, numbers, strings, ids): psycopg2 adapts them; the casts type the NULLs.
+    values = [[getattr(obj, column.attname) for obj in objs] for column in columns]
     with connection.cursor() as cursor:
-        execute_values(cursor.cursor, sql, rows, template=template, page_size=len(rows))
+        cursor.execute(sql, values)
 
 
 def bulk_insert(objs: Sequence[Any]) -> None:
@@ -555,16 +601,31 @@ def among(model: type[Any], ids: Iterable[Any], field: str = "id") -> Any:
 def lock_points(point_ids: Iterable[int], *, skip_locked: bool = False) -> dict[int, SensorPoint]:
     """Lock points (id order, no deadlocks between workers) with their scene loaded; compound and grid
     are loaded by `attach_places` when an event needs their names."""
-    queryset = (
-        SensorPoint.objects.select_for_update(no_key=True, skip_locked=skip_locked)
-        .filter(among(SensorPoint, sorted(set(point_ids))))
-        .order_by("id")
-    )
+    ids = sorted(set(point_ids))
+    queryset: Iterable[SensorPoint]
+    if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
+        sql = "SELECT * FROM devices_sensorpoint WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
+        queryset = SensorPoint.objects.raw(sql + (" SKIP LOCKED" if skip_locked else ""), [ids])
+    else:
+        queryset = (
+            SensorPoint.objects.select_for_update(no_key=True, skip_locked=skip_locked)
+            .filter(id__in=ids)
+            .order_by("id")
+        )
     points = {point.id: point for point in queryset}
-    scenes = Scene.objects.in_bulk({point.scene_id for point in points.values()})
+    scenes = _scenes({point.scene_id for point in points.values()})
     for point in points.values():
         point.scene = scenes[point.scene_id]
     return points
+
+
+def _scenes(ids: set[int]) -> dict[int, Scene]:
+    if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
+        return {
+            scene.id: scene
+            for scene in Scene.objects.raw("SELECT * FROM devices_scene WHERE id = ANY(%s)", [list(ids)])
+        }
+    return Scene.objects.in_bulk(ids)
 
 
 def attach_places(points: Iterable[SensorPoint]) -> None:
@@ -587,6 +648,74 @@ def attach_places(points: Iterable[SensorPoint]) -> None:
             point.grid = grids[point.grid_id]
 
 
+_POINT_FIELDS = SensorPoint._meta.concrete_fields
+_POINT_NAMES = [field.attname for field in _POINT_FIELDS]
+_STATE_READ = ["id", "acoustic_zone", "heartbeat_interval", "threshold", *POINT_STATE_FIELDS]
+_STATE_AT = [_POINT_NAMES.index(name) for name in _STATE_READ]
+_SCENE_AT = _POINT_NAMES.index("scene_id")
+_POINT_COLUMNS = ", ".join(f'"{field.column}"' for field in _POINT_FIELDS)
+_LOCK_POINT_STATES = (
+    f"SELECT {_POINT_COLUMNS} FROM devices_sensorpoint WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"  # noqa: S608
+)
+
+
+class PointState:
+    """A locked point as process_inbox needs it: its rule and health state, without a model instance
+    (building one cost ~10 µs a point, for every message). `model()` builds it for the few points whose
+    alarms change (AlarmChanges and the alarm events take SensorPoint)."""
+
+    __slots__ = ("_model", "_row", "acoustic_zone", "heartbeat_interval", "id", "scene", "threshold",
+                 *POINT_STATE_FIELDS)  # fmt: skip
+
+    id: int
+    scene: Scene
+    acoustic_zone: str
+    heartbeat_interval: int
+    threshold: float | None
+    last_seen_at: datetime | None
+    offline_after: datetime | None
+    battery: int | None
+    last_reading_at: datetime | None
+    last_value: float | None
+    abnormal_since: datetime | None
+    normal_since: datetime | None
+    _model: SensorPoint | None
+    _row: tuple
+
+    def __init__(self, row: tuple, scene: Scene) -> None:
+        self._row, self._model, self.scene = row, None, scene
+        for name, index in zip(_STATE_READ, _STATE_AT, strict=True):
+            setattr(self, name, row[index])
+
+    def model(self) -> SensorPoint:
+        if self._model is None:
+            self._model = SensorPoint.from_db(connection.alias, _POINT_NAMES, self._row)
+            self._model.scene = self.scene
+        for name in POINT_STATE_FIELDS:
+            setattr(self._model, name, getattr(self, name))
+        return self._model
+
+
+def lock_point_states(point_ids: Iterable[int]) -> dict[int, PointState]:
+    """Lock points (id order, as lock_points) and read their state."""
+    ids = sorted(set(point_ids))
+    rows: Iterable[tuple]
+    if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_POINT_STATES, [ids])
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            SensorPoint.objects.select_for_update(no_key=True)
+            .filter(id__in=ids)
+            .order_by("id")
+            .values_list(*_POINT_NAMES)
+        )
+    rows = list(rows)
+    scenes = _scenes({row[_SCENE_AT] for row in rows})
+    return {state.id: state for state in (PointState(row, scenes[row[_SCENE_AT]]) for row in rows)}
+
+
 class _Batch:
     def __init__(self, rows: list[InboxRow], now: datetime) -> None:
         self.rows = rows
@@ -598,7 +727,7 @@ class _Batch:
         by_point: dict[int, list[InboxRow]] = defaultdict(list)
         for row in self.rows:
             by_point[row.point_id].append(row)
-        points = lock_points(by_point)
+        points = lock_point_states(by_point)
         self.alarms = AlarmChanges.for_points(self.now, points)
         missing = [row for point_id, rows in by_point.items() if point_id not in points for row in rows]
         for point_id, point_rows in by_point.items():
@@ -606,14 +735,14 @@ class _Batch:
                 self._apply(points[point_id], sorted(point_rows, key=lambda r: (r.ts, r.id)))
         _insert_readings(self.readings)
         if points:
-            bulk_update(list(points.values()), POINT_STATE_FIELDS)
+            bulk_update(list(points.values()), POINT_STATE_FIELDS, model=SensorPoint)
         self.alarms.save()
         for case_id, since in self.normal_notes:
             note_case_sensor_normal(case_id=case_id, normal_since=since)
         if missing:
             _dead_letter_rows(missing, Reason.UNKNOWN_DEVICE, "the point was deleted before processing")
 
-    def _apply(self, point: SensorPoint, rows: list[InboxRow]) -> None:
+    def _apply(self, point: PointState, rows: list[InboxRow]) -> None:
         self._health(point, rows)
         scene = point.scene
         for row in rows:
@@ -631,10 +760,10 @@ class _Batch:
                 if point.abnormal_since is None:
                     point.abnormal_since = row.ts
                 if alarm is not None:
-                    self.alarms.repeat(alarm, point, ts=row.ts, value=row.value)
+                    self.alarms.repeat(alarm, point.model(), ts=row.ts, value=row.value)
                 elif rule_met(point, scene, row.ts, self.readings):
                     self.alarms.raise_alarm(
-                        point=point,
+                        point=point.model(),
                         type_=row.type,
                         scene=scene,
                         severity=scene.severity,
@@ -652,16 +781,16 @@ class _Batch:
                 if alarm is not None and row.ts - point.normal_since >= timedelta(
                     seconds=scene.clear_after_seconds
                 ):
-                    self.alarms.clear(alarm, point, reason=Alarm.ClearReason.RECOVERED)
+                    self.alarms.clear(alarm, point.model(), reason=Alarm.ClearReason.RECOVERED)
 
-    def _health(self, point: SensorPoint, rows: list[InboxRow]) -> None:
+    def _health(self, point: PointState, rows: list[InboxRow]) -> None:
         received = max(row.received_at for row in rows)
         if point.last_seen_at is None or received > point.last_seen_at:
             point.last_seen_at = received
             point.offline_after = received + timedelta(seconds=OFFLINE_HEARTBEATS * point.heartbeat_interval)
         offline = self.alarms.active.get((point.id, Alarm.OFFLINE))
         if offline is not None:
-            self.alarms.clear(offline, point, reason=Alarm.ClearReason.RECOVERED)
+            self.alarms.clear(offline, point.model(), reason=Alarm.ClearReason.RECOVERED)
         with_battery = [row for row in rows if row.battery is not None]
         if not with_battery:
             return
@@ -670,7 +799,7 @@ class _Batch:
         low = self.alarms.active.get((point.id, Alarm.LOW_BATTERY))
         if low is None and battery < LOW_BATTERY:
             self.alarms.raise_alarm(
-                point=point,
+                point=point.model(),
                 type_=Alarm.LOW_BATTERY,
                 scene=None,
                 severity=Severity.WARNING,
@@ -680,11 +809,11 @@ class _Batch:
                 category=DEVICE_FAULT_CATEGORY,
             )
         elif low is not None and battery >= LOW_BATTERY_CLEAR:
-            self.alarms.clear(low, point, reason=Alarm.ClearReason.RECOVERED)
+            self.alarms.clear(low, point.model(), reason=Alarm.ClearReason.RECOVERED)
 
 
 def rule_met(
-    point: SensorPoint, scene: Scene, ts: datetime, batch_readings: Sequence[ReadingRow] = ()
+    point: SensorPoint | PointState, scene: Scene, ts: datetime, batch_readings: Sequence[ReadingRow] = ()
 ) -> bool:
     """Dwell ("for N seconds") and repeat ("N times in M seconds") of the scene, at reading time `ts`."""
     if point.abnormal_since is None or ts - point.abnormal_since < timedelta(seconds=scene.dwell_seconds):

@@ -184,3 +184,21 @@ def test_the_planner_knows_the_hot_rows_are_in_memory():
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert float(cursor.fetchone()[0]) == 1.1
+
+
+def test_received_messages_count_in_the_screen_rate(monkeypatch):
+    import time
+
+    from django.core.cache import cache
+
+    from devices.selectors import messages_per_second
+    from devices.services import RATE_KEY
+
+    second = 1_900_000_000  # a second of its own (the counters live in Redis for 120 s)
+    cache.delete(RATE_KEY.format(second=second))
+    monkeypatch.setattr(time, "time", lambda: second + 0.5)
+    point = SensorPointFactory()
+    ingest_messages(messages=[received(point.code, id=f"r{n}") for n in range(7)], enqueue=False)
+    ingest_messages(messages=[received(point.code, id="r0"), received("GHOST", id="g")], enqueue=False)
+    monkeypatch.setattr(time, "time", lambda: second + 1.5)
+    assert messages_per_second(window=1) == 9  # duplicates and dead letters were received too
