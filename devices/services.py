@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
@@ -248,15 +249,13 @@ def _count_received(n: int) -> None:
         return
     key = RATE_KEY.format(second=int(time.time()))
     try:
-        backend = settings.CACHES["default"]
-        if backend["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-            # One round trip on a client kept for the process: Django's RedisCache builds a client for
-            # every call (~0.3 ms of CPU) and its add + incr are three calls. The key and the plain
-            # integer value are the cache's own, so cache.get_many() reads them.
+        if isinstance(caches["default"], RedisCache):
+            # One round trip, where the cache API's add + incr take three. The key and the plain integer
+            # value are the cache's own, so cache.get_many() reads them.
             if _rate_redis is None:
                 import redis
 
-                _rate_redis = redis.Redis.from_url(backend["LOCATION"])
+                _rate_redis = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
             full_key = cache.make_and_validate_key(key)
             _rate_redis.pipeline(transaction=False).incrby(full_key, n).expire(full_key, 120).execute()
         else:
