@@ -40,7 +40,7 @@ def start_workers(bench: Bench, *, ingest_workers: int, case_workers: int, batch
     bench.start("case-worker", ["nice", "-n", "10", celery, "-A", "command_center", "worker", "-n", "cases@%h",
                                 "-Q", "cases,notify", "-c", str(case_workers), *common])  # fmt: skip
     bench.start("listener-0", [PYTHON, "manage.py", "mqtt_listen", "--client-id", "storm-0",
-                               "--batch-size", str(batch_size), "--batch-wait-ms", "20"])  # fmt: skip
+                               "--batch-size", str(batch_size), "--batch-wait-ms", "50"])  # fmt: skip
     log = bench.workdir / "listener-0.log"
     deadline = time.monotonic() + 120
     while "subscribed" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
