@@ -91,7 +91,10 @@ class CasePage(CursorPage):
         offset, reverse, position = (0, False, None) if cursor is None else cursor
         moment = None
         if position is not None:
-            moment = parse_datetime(position)
+            try:
+                moment = parse_datetime(position)
+            except ValueError:  # well formed, but no such time (month 13)
+                moment = None
             if moment is None:
                 raise NotFound(self.invalid_cursor_message)
         # One row more than a page tells whether another page follows.
@@ -111,6 +114,7 @@ class CasePage(CursorPage):
         else:
             self.has_next, self.has_previous = following is not None, shown_before
             self.next_position, self.previous_position = following, position
+        self.display_page_controls = self.has_previous or self.has_next  # the browsable API's links
         return self.page
 
 

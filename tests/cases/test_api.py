@@ -126,7 +126,10 @@ def test_cursor_pages_forward_and_back_through_cases_of_the_same_time(catalogue,
 def test_a_bad_cursor_is_404_and_a_scope_of_nothing_an_empty_page(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-def]
     CaseFactory(compound=place.compound)
     client = as_user(place.dispatcher)
-    for cursor in ("not-base64!", base64.b64encode(b"o=1&p=yesterday").decode()):
+    for cursor in (
+        "not-base64!",
+        *(base64.b64encode(text).decode() for text in (b"o=1&p=yesterday", b"p=2026-13-45+00:00")),
+    ):
         response = client.get(f"/api/v1/cases/?cursor={cursor}")
         assert response.status_code == 404 and response.json()["detail"] == "Invalid cursor"
     # A deactivated dispatcher still holding a session sees nothing (grids/scoping.py).
