@@ -29,3 +29,8 @@ class ReusedClientRedisCache(RedisCache):
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+
+    def client(self) -> redis.Redis:
+        """The kept client of the writing server, for commands the cache API lacks (pipelines)."""
+        client: redis.Redis = self._cache.get_client(write=True)
+        return client

@@ -25,7 +25,6 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
@@ -33,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from command_center import stamps
+from command_center.cache import ReusedClientRedisCache
 from command_center.models import User
 from command_center.realtime import broadcast_many_on_commit, broadcast_on_commit
 from grids.models import Compound, Grid
@@ -233,31 +233,27 @@ def _insert_inbox(rows: list[tuple]) -> list[int]:
 def enqueue_inbox(ids: Sequence[int]) -> None:
     from .tasks import process_inbox
 
-    if ids:
+    if ids and stamps.enabled():
         stamps.stamp("inbox_committed", min(ids), max(ids))  # runs on commit; benchmarks only
     for start in range(0, len(ids), PROCESS_CHUNK):
         process_inbox.delay(list(ids[start : start + PROCESS_CHUNK]))
 
 
-_rate_redis: Any = None
-
-
 def _count_received(n: int) -> None:
     """Per-second counters in the cache (Redis in the district profile) for the screen's rate."""
-    global _rate_redis
     if n <= 0:
         return
     key = RATE_KEY.format(second=int(time.time()))
     try:
-        if isinstance(caches["default"], RedisCache):
+        backend = caches["default"]
+        if isinstance(backend, ReusedClientRedisCache):
             # One round trip, where the cache API's add + incr take three. The key and the plain integer
             # value are the cache's own, so cache.get_many() reads them.
-            if _rate_redis is None:
-                import redis
-
-                _rate_redis = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-            full_key = cache.make_and_validate_key(key)
-            _rate_redis.pipeline(transaction=False).incrby(full_key, n).expire(full_key, 120).execute()
+            full_key = backend.make_and_validate_key(key)
+            pipeline = backend.client().pipeline(transaction=False)
+            pipeline.incrby(full_key, n)
+            pipeline.expire(full_key, 120)
+            pipeline.execute()
         else:
             cache.add(key, 0, timeout=120)
             cache.incr(key, n)

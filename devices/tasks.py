@@ -10,7 +10,7 @@ from . import services
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def process_inbox(self: Task, ids: list[int]) -> int:
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-    if ids:
+    if ids and stamps.enabled():
         stamps.stamp("task_started", min(ids), max(ids))  # benchmarks only
     return services.process_inbox(ids=ids, redelivered=redelivered)
 

@@ -139,9 +139,7 @@ def case_conditions(params: Mapping[str, str]) -> list[Condition]:
 
 class CaseFilterBackend(BaseFilterBackend):
     def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
-        if getattr(view, "action", None) != "list":
-            return queryset
-        if not isinstance(queryset, CaseListQuery):  # the schema generator's stand-in view
+        if not isinstance(queryset, CaseListQuery):  # other actions, the schema generator's stand-in view
             return queryset
         return queryset.where(case_conditions(request.query_params))
 
