@@ -37,6 +37,8 @@ class _Pending:
 
 
 class IngestListener:
+    IDLE_WAIT = 0.5  # seconds an idle flusher sleeps between looks at the stop flag
+
     def __init__(
         self,
         *,
@@ -183,11 +185,14 @@ class IngestListener:
             self._generation,
         )
         with self._cond:
-            if not self._pending:
+            first = not self._pending
+            if first:
                 self._first_at = time.monotonic()
             self._pending.append(pending)
             self.stats["received"] += 1
-            if len(self._pending) >= self.batch_size:
+            # The first message starts the batch's clock: an idle flusher must wake to count batch_wait
+            # from it (else a lone message waited for IDLE_WAIT); a full batch goes at once.
+            if first or len(self._pending) >= self.batch_size:
                 self._cond.notify()
 
     # flusher thread ------------------------------------------------------------------------------
@@ -201,7 +206,7 @@ class IngestListener:
                         break
                     self._cond.wait(remaining)
                 else:
-                    self._cond.wait(0.5)
+                    self._cond.wait(self.IDLE_WAIT)
             batch = self._pending[: self.batch_size]
             del self._pending[: self.batch_size]
             if self._pending:
