@@ -165,7 +165,7 @@ def _decode(payload: bytes) -> Mapping[str, Any]:
     or a key may repeat, the standard parser decides, so the errors and their messages are its own."""
     try:
         body = orjson.loads(payload)
-    except orjson.JSONDecodeError:
+    except ValueError:  # orjson.JSONDecodeError, whatever the bytes
         body = None
     # Every key of the object ends with one _KEY_END, so as many of them as the dict has keys means no
     # key was given twice (orjson keeps the last); more (nested objects, a key-like string): check.
