@@ -350,10 +350,11 @@ def baseline_consumer(port: int, dsn: str, stop_file: str, result_file: str, con
     pending: list[tuple[str, bytes, int]] = []
     cond = threading.Condition()
     first_at = [0.0]
+    connect_kwargs: dict[str, Any] = {}
     if auto_ack:
         client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="bench-baseline-auto",
                              protocol=MQTTProtocolVersion.MQTTv5)  # fmt: skip
-        topic, connect_kwargs = "bench/+/data", {}
+        topic = "bench/+/data"
     else:
         defaults = IngestListener.__init__.__kwdefaults__ or {}
         client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="bench-baseline",
@@ -422,7 +423,13 @@ def baseline_consumer(port: int, dsn: str, stop_file: str, result_file: str, con
         stored += len(batch)
         with consumed.get_lock():
             consumed.value = stored
-    client.disconnect()
+    if auto_ack:
+        client.disconnect()
+    else:
+        # End the persistent session, or the broker keeps queueing the next phase's messages for it.
+        ending = Properties(PacketTypes.DISCONNECT)
+        ending.SessionExpiryInterval = 0
+        client.disconnect(properties=ending)
     client.loop_stop()
     times = os.times()
     Path(result_file).write_text(json.dumps({"stored": stored, "seconds": (last or 0) - (first or 0),
