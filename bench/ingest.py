@@ -1,22 +1,36 @@
-"""Ingest benchmark: sustained MQTT ingest through the production path, with a bare baseline.
+"""Ingest benchmark: MQTT ingest through the production path, against the bare pipeline.
 
     .venv/bin/python bench/ingest.py [--duration 600] [--rate 3000] [--baseline-seconds 60]
+                                     [--capacity-seconds 60] [--no-auto-ack-baseline]
 
 Starts its own Mosquitto (deploy/mosquitto/mosquitto.conf sizes, anonymous, on a free port), a scratch
 PostgreSQL database (dropped and created), `mqtt_listen` and a Celery worker, then:
 
-1. baseline: publishers as fast as a bare paho subscriber (auto PUBACK) takes them (at most 20,000
-   messages ahead of it); it COPYs raw payloads into a table every 20 ms: the most this box does with
-   the same broker and database;
-2. production: publishers at `--rate` messages/s for `--duration` seconds → listener (inbox, PUBACK after
-   commit) → Celery `process_inbox` → readings, rules, alarms (a few smoke alarms open cases).
+1. baseline: the bare version of the production pipeline with the same delivery guarantee. Stock paho
+   with the listener's session settings (MQTT 5, fixed client id, `clean_start=False` with a session
+   expiry, the same Receive Maximum, a shared subscription, `manual_ack`), batches bounded by the same
+   `--batch-size` and `--batch-wait-ms`, each COPYed as raw payloads into a table and committed, and
+   only then PUBACKed; no parsing, no inbox, no Celery. Publishers as fast as it stores (at most WINDOW
+   messages ahead of it). The most this box does with this broker, database and guarantee;
+2. the old baseline (until 2026-11-30; skip with --no-auto-ack-baseline): the same but paho's automatic
+   PUBACK on receipt, before the COPY, and a COPY every 20 ms. Faster, but a crash loses what it holds
+   in memory, so it is not comparable to a path that never loses a message; printed for reference;
+3. production: publishers at `--rate` messages/s for `--duration` seconds → listener (inbox, PUBACK
+   after commit) → Celery `process_inbox` → readings, rules, alarms (a few smoke alarms open cases):
+   the sustained target (throughput, p99, messages per task, lost and duplicated);
+4. capacity (`--capacity-seconds`, after the production run so its backlog and vacuum do not disturb
+   that run's latencies): the same publishers as fast as the production path takes them (at
+   most WINDOW messages ahead of what it has processed) through the same path. Its processed msg/s
+   ÷ the baseline's is **the ratio** (issue 3: ≥ 0.7): both are the most the box does with the same
+   publishers, broker, database and delivery guarantee.
 
 The publishers are the load generator, not the product: bench/mqttpub.py (raw socket, QoS 1, many
 PUBLISH packets per send, every PUBACK counted) costs a tenth of a paho publisher's CPU per message.
 Each message carries its publish time (`ts`), from which the latencies are measured.
 
 It prints throughput, publish → processed latency (p50/p95/p99), messages per Celery task, lost and
-duplicated messages, and the peak memory of each process; and writes bench/results/ingest-*.json.
+duplicated messages, CPU µs per message by process (`cpu_us_per_message`, comparable when the box is
+busy; throughput is not) and the peak memory of each process; and writes bench/results/ingest-*.json.
 Figures go to docs/performance.md with the date and the machine.
 """
 
@@ -44,7 +58,7 @@ PYTHON = sys.executable
 DB_NAME = os.environ.get("BENCH_DB", "dcc_bench_ingest")
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-BASELINE_WINDOW = 20_000  # messages the baseline's publishers may be ahead of its subscriber
+WINDOW = 20_000  # messages the publishers may be ahead of the receiver, when they go as fast as it takes them
 
 
 def free_port() -> int:
@@ -314,23 +328,74 @@ def join_publishers(handle: Any) -> int:
 # baseline: bare paho subscriber → COPY ---------------------------------------------------------------
 
 
-def baseline_consumer(port: int, dsn: str, stop_file: str, result_file: str, consumed: Any) -> None:
+def baseline_consumer(port: int, dsn: str, stop_file: str, result_file: str, consumed: Any, *,
+                      auto_ack: bool, batch_size: int, batch_wait: float) -> None:  # fmt: skip
+    """The bare pipeline: stock paho, the payloads COPYed as they are, nothing else.
+
+    `auto_ack=False` (the baseline): the production listener's delivery guarantee and session settings
+    (IngestListener): MQTT 5, a fixed client id, `clean_start=False` with a session expiry, the same
+    Receive Maximum, the shared subscription, batches bounded by `batch_size` and `batch_wait` (the first
+    message of a batch waits at most that long), and PUBACK only after the batch's COPY is committed.
+    No parsing, no inbox, no Celery. `auto_ack=True` (the bench's baseline until 2026-11-30): paho's
+    defaults (PUBACK on receipt, before anything is stored: a crash loses what is in memory), a COPY
+    every 20 ms of whatever has arrived."""
     import paho.mqtt.client as mqtt
     import psycopg2
     from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
 
-    pending: list[tuple[str, bytes]] = []
-    lock = threading.Lock()
-    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="bench-baseline",
-                         protocol=MQTTProtocolVersion.MQTTv5)  # fmt: skip
+    from devices.mqtt.listener import IngestListener
+
+    pending: list[tuple[str, bytes, int]] = []
+    cond = threading.Condition()
+    first_at = [0.0]
+    connect_kwargs: dict[str, Any] = {}
+    if auto_ack:
+        client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="bench-baseline-auto",
+                             protocol=MQTTProtocolVersion.MQTTv5)  # fmt: skip
+        topic = "bench/+/data"
+    else:
+        defaults = IngestListener.__init__.__kwdefaults__ or {}
+        client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="bench-baseline",
+                             protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True)  # fmt: skip
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = defaults["session_expiry"]
+        properties.ReceiveMaximum = defaults["receive_maximum"]
+        topic = "$share/bench/bench/+/data"
+        connect_kwargs = {"clean_start": False, "properties": properties}
 
     def on_message(client: Any, userdata: Any, message: Any) -> None:
-        with lock:
-            pending.append((message.topic, message.payload))
+        with cond:
+            if not pending:
+                first_at[0] = time.monotonic()
+            pending.append((message.topic, message.payload, message.mid))
+            if len(pending) >= batch_size:
+                cond.notify()
+
+    def next_batch() -> list[tuple[str, bytes, int]]:
+        with cond:
+            if auto_ack:
+                cond.wait(0.02)
+            else:
+                while not os.path.exists(stop_file):
+                    if pending:
+                        remaining = first_at[0] + batch_wait - time.monotonic()
+                        if len(pending) >= batch_size or remaining <= 0:
+                            break
+                        cond.wait(remaining)
+                    else:
+                        cond.wait(0.1)
+            size = len(pending) if auto_ack else batch_size
+            batch = pending[:size]
+            del pending[:size]
+            if pending:
+                first_at[0] = time.monotonic()
+            return batch
 
     client.on_message = on_message
-    client.on_connect = lambda c, u, f, rc, p: c.subscribe("bench/+/data", qos=1)
-    client.connect("127.0.0.1", port)
+    client.on_connect = lambda c, u, f, rc, p: c.subscribe(topic, qos=1)
+    client.connect("127.0.0.1", port, **connect_kwargs)
     client.loop_start()
     db = psycopg2.connect(dsn)
     with db.cursor() as cursor:
@@ -338,53 +403,80 @@ def baseline_consumer(port: int, dsn: str, stop_file: str, result_file: str, con
     db.commit()
     stored, first, last = 0, None, None
     while not os.path.exists(stop_file):
-        time.sleep(0.02)
-        with lock:
-            batch, pending[:] = list(pending), []
+        batch = next_batch()
         if not batch:
             continue
         buffer = io.StringIO()
-        for topic, payload in batch:
+        for topic_name, payload, _mid in batch:
             text = payload.decode().replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
-            buffer.write(f"{topic}\t{text}\n")
+            buffer.write(f"{topic_name}\t{text}\n")
         buffer.seek(0)
         with db.cursor() as cursor:
             cursor.copy_expert("COPY bench_baseline (topic, payload) FROM STDIN", buffer)
         db.commit()
+        if not auto_ack:
+            for _topic, _payload, mid in batch:
+                client.ack(mid, 1)
         now = time.monotonic()
         first = first or now
         last = now
         stored += len(batch)
         with consumed.get_lock():
             consumed.value = stored
-    client.disconnect()
+    if auto_ack:
+        client.disconnect()
+    else:
+        # End the persistent session, or the broker keeps queueing the next phase's messages for it.
+        ending = Properties(PacketTypes.DISCONNECT)
+        ending.SessionExpiryInterval = 0
+        client.disconnect(properties=ending)
     client.loop_stop()
-    Path(result_file).write_text(json.dumps({"stored": stored, "seconds": (last or 0) - (first or 0)}))
+    times = os.times()
+    Path(result_file).write_text(json.dumps({"stored": stored, "seconds": (last or 0) - (first or 0),
+                                             "cpu_seconds": times.user + times.system}))  # fmt: skip
 
 
-def run_baseline(bench: Bench, codes: list[str], seconds: float, publishers: int) -> dict[str, float]:
-    """As fast as the bare subscriber stores: the publishers stay at most BASELINE_WINDOW messages ahead
+def run_baseline(bench: Bench, codes: list[str], seconds: float, publishers: int, *, auto_ack: bool,
+                 batch_size: int, batch_wait: float) -> dict[str, Any]:  # fmt: skip
+    """As fast as the bare subscriber stores: the publishers stay at most WINDOW messages ahead
     of it (unpaced, the cheap publishers would only fill the broker's queue and starve the subscriber)."""
-    stop_file, result_file = str(bench.workdir / "baseline.stop"), str(bench.workdir / "baseline.json")
+    name = "auto" if auto_ack else "manual"
+    stop_file, result_file = (
+        str(bench.workdir / f"baseline-{name}.stop"),
+        str(bench.workdir / f"baseline-{name}.json"),
+    )
     consumed = multiprocessing.Value("q", 0)
     consumer = multiprocessing.Process(
         target=baseline_consumer,
         args=(bench.mqtt_port, bench.env["DATABASE_URL"], stop_file, result_file, consumed),
+        kwargs={"auto_ack": auto_ack, "batch_size": batch_size, "batch_wait": batch_wait},
         daemon=True,
     )
     consumer.start()
     time.sleep(2)
+    cpu_before = bench.cpu_seconds()
+    label = "ba" if auto_ack else "bm"
     _, handle = run_publishers(bench.mqtt_port, "bench", codes, rate=0, seconds=seconds, publishers=publishers,
-                               alarm_ratio=0.0, label="b", consumed=consumed, window=BASELINE_WINDOW)  # fmt: skip
+                               alarm_ratio=0.0, label=label, consumed=consumed, window=WINDOW)  # fmt: skip
     published = join_publishers(handle)
     deadline = time.monotonic() + 30
     while consumed.value < published and time.monotonic() < deadline:
         time.sleep(0.1)
+    cpu_after = bench.cpu_seconds()
     Path(stop_file).touch()
     consumer.join(60)
     result = json.loads(Path(result_file).read_text())
     rate = result["stored"] / max(result["seconds"], 1e-9)
-    return {"published": published, "stored": result["stored"], "messages_per_second": round(rate)}
+    cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in ("mosquitto", "postgresql")}
+    cpu.update(subscriber=result["cpu_seconds"], publishers=handle[3]["cpu_seconds"])
+    stored = max(result["stored"], 1)
+    return {
+        "delivery": "PUBACK on receipt (paho defaults)" if auto_ack else "PUBACK after the COPY commit",
+        "published": published,
+        "stored": result["stored"],
+        "messages_per_second": round(rate),
+        "cpu_us_per_message": {name: round(value * 1e6 / stored) for name, value in cpu.items()},
+    }
 
 
 # production path ----------------------------------------------------------------------------------
@@ -406,16 +498,47 @@ def db_scalar(sql: str, params: tuple = ()) -> Any:
         return cursor.fetchone()[0]
 
 
+class ProcessedCounter(threading.Thread):
+    """Messages processed end to end (inbox rows with `processed_at`) since it started, in `consumed`,
+    every 100 ms: rows inserted since (the inbox's id) minus the backlog (the partial index of unprocessed
+    rows). Flow control for the capacity phase only (an inbox conflict uses an id too: not here)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.consumed = multiprocessing.Value("q", 0)
+        self.stop = threading.Event()
+        self.first_id = db_scalar("SELECT coalesce(max(id), 0) FROM devices_inbox")
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stop.wait(0.1):
+                inserted = db_scalar("SELECT coalesce(max(id), 0) FROM devices_inbox") - self.first_id
+                backlog = db_scalar("SELECT count(*) FROM devices_inbox WHERE processed_at IS NULL")
+                self.consumed.value = max(inserted - backlog, 0)
+        finally:
+            connection.close()
+
+
 def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: float, publishers: int,
                    alarm_ratio: float, label: str = "p", drain_timeout: float = 600,
-                   extra: Any = None) -> dict[str, Any]:  # fmt: skip
-    """Publish at `rate` for `seconds` through the production path; wait for the backlog to drain."""
+                   extra: Any = None, window: int = 0) -> dict[str, Any]:  # fmt: skip
+    """Publish at `rate` for `seconds` through the production path; wait for the backlog to drain.
+
+    With a `window` (and `rate` 0) the publishers go as fast as the production path takes them: at most
+    `window` messages ahead of what it has processed (the capacity phase)."""
     from django.utils import timezone
 
     start_wall = timezone.now()
+    counter = None
+    if window:
+        counter = ProcessedCounter()
+        counter.start()
     cpu_before = bench.cpu_seconds()
     _, handle = run_publishers(bench.mqtt_port, "sensors", codes, rate=rate, seconds=seconds,
-                               publishers=publishers, alarm_ratio=alarm_ratio, label=label)  # fmt: skip
+                               publishers=publishers, alarm_ratio=alarm_ratio, label=label,
+                               consumed=counter.consumed if counter else None, window=window)  # fmt: skip
     samples = []
     started = time.monotonic()
     while time.monotonic() - started < seconds:
@@ -444,6 +567,9 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
                 break
         time.sleep(2)
     drained_after = time.monotonic() - publish_end
+    if counter is not None:
+        counter.stop.set()
+        counter.join(10)
     cpu_after = bench.cpu_seconds()
     cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
     cpu["publishers"] = handle[3]["cpu_seconds"]
@@ -543,6 +669,10 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=600, help="production phase, seconds")
     parser.add_argument("--rate", type=float, default=3000, help="production publish rate, messages/s")
     parser.add_argument("--baseline-seconds", type=float, default=60)
+    parser.add_argument("--capacity-seconds", type=float, default=60,
+                        help="production path as fast as it takes messages (0: skip); the ratio's numerator")  # fmt: skip
+    parser.add_argument("--no-auto-ack-baseline", dest="auto_ack_baseline", action="store_false",
+                        help="skip the old baseline (PUBACK on receipt), printed for comparison only")  # fmt: skip
     parser.add_argument("--points", type=int, default=10_000)
     parser.add_argument("--publishers", type=int, default=2)
     parser.add_argument("--listeners", type=int, default=1)
@@ -579,31 +709,50 @@ def main() -> None:
         bench.create_database()
         codes = bench.add_points("BI", args.points)
         bench.start_broker()
-        print(f"baseline: bare paho → COPY, publishers as fast as they go for {args.baseline_seconds:.0f} s",
-              flush=True)  # fmt: skip
-        result["baseline"] = run_baseline(bench, codes, args.baseline_seconds, args.publishers)
-        print(f"  {result['baseline']}", flush=True)
+        batch = {"batch_size": args.batch_size, "batch_wait": args.batch_wait_ms / 1000}
+        for auto_ack in [False, True] if args.auto_ack_baseline else [False]:
+            key = "baseline_auto_ack" if auto_ack else "baseline"
+            print(f"{key}: bare paho → COPY ({'PUBACK on receipt' if auto_ack else 'PUBACK after commit'}),"
+                  f" publishers as fast as it takes them for {args.baseline_seconds:.0f} s", flush=True)  # fmt: skip
+            result[key] = run_baseline(bench, codes, args.baseline_seconds, args.publishers, auto_ack=auto_ack,
+                                       **batch)  # fmt: skip
+            print(f"  {result[key]}", flush=True)
         bench.start_platform(listeners=args.listeners, workers=args.workers, batch_size=args.batch_size,
                              batch_wait_ms=args.batch_wait_ms)  # fmt: skip
         print(f"production: {args.rate:.0f} msg/s for {args.duration:.0f} s through listener → inbox → Celery",
               flush=True)  # fmt: skip
         result["production"] = run_production(bench, codes, rate=args.rate, seconds=args.duration,
                                               publishers=args.publishers, alarm_ratio=args.alarm_ratio)  # fmt: skip
+        if args.capacity_seconds:
+            print(f"capacity: publishers as fast as listener → inbox → Celery takes them for"
+                  f" {args.capacity_seconds:.0f} s", flush=True)  # fmt: skip
+            result["capacity"] = run_production(bench, codes, rate=0, seconds=args.capacity_seconds,
+                                                publishers=args.publishers, alarm_ratio=args.alarm_ratio,
+                                                label="c", window=WINDOW)  # fmt: skip
+            brief = {k: v for k, v in result["capacity"].items() if k != "samples"}
+            print(f"  {json.dumps(brief, default=str)}", flush=True)
         result["peak_rss_mb"] = {k: round(v) for k, v in bench.peak_rss.items()}
     finally:
         bench.stop_all()
     production, baseline = result["production"], result["baseline"]
-    ratio = (
-        production["processed_per_second"] / baseline["messages_per_second"]
-        if baseline["messages_per_second"]
-        else 0
-    )
+    capacity = result.get("capacity", {}).get("processed_per_second", 0)
+    ratio = capacity / baseline["messages_per_second"] if baseline["messages_per_second"] else 0
     result["ratio_to_baseline"] = round(ratio, 2)
+    if "baseline_auto_ack" in result:
+        auto = result["baseline_auto_ack"]["messages_per_second"]
+        result["ratio_to_auto_ack_baseline"] = round(capacity / auto, 2) if auto else 0
     print(json.dumps({k: v for k, v in production.items() if k != "samples"}, indent=2, default=str))
-    print(f"baseline {baseline['messages_per_second']} msg/s; production {production['processed_per_second']} msg/s "
-          f"({ratio:.2f} x); p99 publish → processed {production['publish_to_processed_s']['p99']:.3f} s; "
-          f"{production['messages_per_task']} messages per task; lost {production['lost']}, "
-          f"duplicated {production['duplicated']}; peak RSS MB {result['peak_rss_mb']}")  # fmt: skip
+    print(f"baseline (PUBACK after commit) {baseline['messages_per_second']} msg/s"
+          + (f", auto-ack baseline {result['baseline_auto_ack']['messages_per_second']} msg/s"
+             if "baseline_auto_ack" in result else "")
+          + f"; capacity {capacity} msg/s ({ratio:.2f} x the baseline)"
+          + (f", {result['ratio_to_auto_ack_baseline']:.2f} x auto-ack" if "baseline_auto_ack" in result else "")
+          + f"; at {args.rate:.0f}/s: {production['processed_per_second']} msg/s, p99 publish → processed "
+          f"{production['publish_to_processed_s']['p99']:.3f} s; {production['messages_per_task']} messages per "
+          f"task; lost {production['lost']}, duplicated {production['duplicated']}"
+          + (f" (capacity phase: lost {result['capacity']['lost']}, duplicated {result['capacity']['duplicated']})"
+             if "capacity" in result else "")
+          + f"; peak RSS MB {result['peak_rss_mb']}")  # fmt: skip
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(

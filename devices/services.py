@@ -216,8 +216,10 @@ def _insert_inbox(rows: list[tuple]) -> list[int]:
             " %s::text[], %s::float8[], %s::int[], %s::timestamptz[])"
             " ON CONFLICT (device_code, msg_id) DO NOTHING RETURNING id"
         )
+        columns: list[Any] = [list(column) for column in zip(*rows, strict=True)]
+        columns[3], columns[7] = timestamp_array(columns[3]), timestamp_array(columns[7])
         with connection.cursor() as cursor:
-            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+            cursor.execute(sql, columns)
             return [row[0] for row in cursor.fetchall()]
     # Elsewhere (SQLite, standalone): insert-or-ignore, then read back the ids of the rows just added.
     objs = [
@@ -527,6 +529,13 @@ def _mark_processed(ids: list[int], at: datetime) -> None:
     Inbox.objects.filter(id__in=ids).update(processed_at=at)
 
 
+def timestamp_array(values: Iterable[datetime | None]) -> str:
+    """A `timestamptz[]` parameter as one array literal. psycopg2 adapts an aware datetime in ~1.5 µs,
+    twice what its isoformat takes: 1,000 of them in a batch of 200 point updates. ISO 8601 with a `T`
+    has no character that needs quoting in an array literal."""
+    return "{" + ",".join("NULL" if value is None else value.isoformat() for value in values) + "}"
+
+
 def bulk_update(objs: Sequence[Any], fields: Sequence[str], *, model: type[Any] | None = None) -> None:
     """UPDATE many rows, each with its own values (scalar fields), from model instances or other objects
     with the key and the fields as attributes (give the `model` then). On PostgreSQL one `UPDATE ... FROM
@@ -553,7 +562,10 @@ def bulk_update(objs: Sequence[Any], fields: Sequence[str], *, model: type[Any] 
         f" WHERE t.{names[0]} = v.{names[0]}"
     )
     # Plain values (dates, numbers, strings, ids): psycopg2 adapts them; the casts type the NULLs.
-    values = [[getattr(obj, column.attname) for obj in objs] for column in columns]
+    values: list[Any] = [[getattr(obj, column.attname) for obj in objs] for column in columns]
+    for n, column in enumerate(columns):
+        if column.get_internal_type() == "DateTimeField":
+            values[n] = timestamp_array(values[n])
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
 

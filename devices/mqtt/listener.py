@@ -12,6 +12,7 @@ seconds). paho's network thread only appends to a list; a flusher thread stores 
 """
 
 import logging
+import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,16 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 logger = logging.getLogger(__name__)
+
+
+# A batch's PUBACKs go to paho as one queued write (`Client._packet_queue`, the method `Client.ack()`
+# ends in): with one `ack()` per message paho queued 500 packets, woke its network thread through its
+# socket pair 500 times and sent 500 segments, 12 µs a message of the listener's ~57 for receiving and
+# acknowledging (measured alone, 100,000 messages, alternating). The bytes on the wire are the same:
+# PUBACK, remaining length 2, packet id (success in MQTT 3.1.1 and 5). If a paho release drops the
+# method, `client.ack()` is used (tests/devices/test_listener.py fails loudly first).
+_PUBACK = struct.Struct("!BBH")
+_PUBACK_BYTE = PacketTypes.PUBACK << 4
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ class IngestListener:
         receive_maximum: int = 1000,
         keepalive: int = 30,
         store: Callable[[Sequence[Any]], Any] | None = None,
+        batch_acks: bool = True,
     ) -> None:
         self.host, self.port = host, port
         self.topic = f"$share/{group}/{topic}" if shared_subscription else topic
@@ -97,6 +109,7 @@ class IngestListener:
                 kwargs["clean_session"] = not persistent_session
         else:
             kwargs = {}  # paho's defaults, for the test that proves they lose messages
+        self.batch_acks = batch_acks and hasattr(mqtt.Client, "_packet_queue")
         self.client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -274,7 +287,15 @@ class IngestListener:
         if not self.manual_ack:
             return
         with self._ack_lock:
-            for pending in batch:
-                if pending.qos > 0 and pending.generation == self._generation:
-                    self.client.ack(pending.mid, pending.qos)
-                    self.stats["acked"] += 1
+            current = [p for p in batch if p.qos > 0 and p.generation == self._generation]
+            if self.batch_acks:
+                # The batch's PUBACKs as one write, where client.ack() queues a packet per message, wakes
+                # paho's network thread through its socket pair for each and sends each on its own.
+                packets = b"".join(_PUBACK.pack(_PUBACK_BYTE, 2, p.mid) for p in current if p.qos == 1)
+                if packets:
+                    self.client._packet_queue(_PUBACK_BYTE, packets, 0, 0)
+                current = [p for p in current if p.qos != 1]
+                self.stats["acked"] += len(packets) // _PUBACK.size
+            for pending in current:
+                self.client.ack(pending.mid, pending.qos)
+                self.stats["acked"] += 1

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
+import orjson
+
 MAX_PAYLOAD_BYTES = 4096
 MAX_ID_LENGTH = 64
 MAX_FUTURE = timedelta(hours=24)
@@ -27,6 +29,8 @@ TOPIC_PREFIX = "sensors/"
 TOPIC_SUFFIX = "/data"
 # A device code is also the broker username and one topic level: no wildcards, slashes or spaces.
 DEVICE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+# The end of an object key: its closing quote, blanks, the colon. A quote inside a string is escaped.
+_KEY_END = re.compile(rb'"[ \t\n\r]*:')
 HEARTBEAT = "heartbeat"
 
 
@@ -157,6 +161,16 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _decode(payload: bytes) -> Mapping[str, Any]:
+    """The payload's JSON object. orjson first (a tenth of the standard parser's time); whenever it fails
+    or a key may repeat, the standard parser decides, so the errors and their messages are its own."""
+    try:
+        body = orjson.loads(payload)
+    except ValueError:  # orjson.JSONDecodeError, whatever the bytes
+        body = None
+    # Every key of the object ends with one _KEY_END, so as many of them as the dict has keys means no
+    # key was given twice (orjson keeps the last); more (nested objects, a key-like string): check.
+    if isinstance(body, dict) and len(_KEY_END.findall(payload)) == len(body):
+        return body
     try:
         text = payload.decode("utf-8")
         body = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)

@@ -3,6 +3,7 @@ turns each bad input class into a dead letter and keeps ingesting, splits load o
 subscriptions."""
 
 import itertools
+import time
 import uuid
 
 import pytest
@@ -177,8 +178,6 @@ def test_batches_are_bounded_by_size(broker, transactional_db, publisher):
 def test_a_lone_message_waits_at_most_the_batch_time(broker, transactional_db, publisher, monkeypatch):
     """The first message of a batch wakes an idle flusher, which then waits batch_wait for more: it
     does not sleep out its idle wait (30 s here, so a wait of 0.05 s or 30 s cannot be confused)."""
-    import time
-
     monkeypatch.setattr(IngestListener, "IDLE_WAIT", 30)
     point = SensorPointFactory()
     listener = make_listener(broker, batch_size=500, batch_wait=0.05)
@@ -191,3 +190,29 @@ def test_a_lone_message_waits_at_most_the_batch_time(broker, transactional_db, p
             assert time.monotonic() - started < 5
     finally:
         listener.stop()
+
+
+def test_a_batch_is_acknowledged_in_one_write_and_the_broker_takes_every_puback(
+    broker, transactional_db, publisher
+):
+    """More messages than the Receive Maximum (1,000 unacknowledged at most): they all arrive only if
+    the broker counts the batched PUBACKs; a restart on the same session gets nothing again."""
+    point = SensorPointFactory()
+    client_id = "test-batched-acks"
+    first = make_listener(broker, client_id=client_id, receive_maximum=100)
+    assert first.batch_acks, "paho no longer has Client._packet_queue: batched PUBACKs fell back to ack()"
+    try:
+        for n in range(1200):
+            publisher.reading(point.code, id=f"ack-{n}")
+        assert wait_until(lambda: first.stats["acked"] == 1200, timeout=30)
+    finally:
+        first.stop()
+    assert Inbox.objects.filter(device_code=point.code).count() == 1200
+    again = make_listener(broker, client_id=client_id, receive_maximum=100)
+    try:
+        publisher.reading(point.code, id="after")
+        assert wait_until(lambda: Inbox.objects.filter(msg_id="after").exists())
+        time.sleep(0.3)
+        assert (again.stats["received"], again.stats["duplicates"]) == (1, 0)
+    finally:
+        again.stop()
