@@ -531,6 +531,8 @@ def screen_labels() -> dict[str, Any]:
             "case.suspended": _("Case suspended"),
             "case.resumed": _("Case resumed"),
         },
+        # Realtime case events carry the status code only: the page names it from here.
+        "case_statuses": {value: str(label) for value, label in Case.Status.choices},
         "states": {
             "normal": _("Normal"),
             "open": _("Open cases"),

@@ -244,7 +244,9 @@ def test_an_mqtt_alarm_reaches_the_map_and_the_feed_within_2_seconds(
             page.locator("#feed li", has_text=code).first.click()  # a feed line shows its marker
             page.wait_for_function("id => DCC.markerVisible('alarm', id)", arg=alarm.pk, timeout=5000)
             page.wait_for_selector(".leaflet-popup-content", timeout=5000)
-            assert code in page.inner_text(".leaflet-popup-content")
+            popup = page.inner_text(".leaflet-popup-content")
+            assert code in popup
+            assert not any(status in popup for status in Case.Status.values)  # named in Chinese, not coded
             settle(page, 1.5)
             page.screenshot(path=str(SHOTS / "screen-alarm-1920x1080.png"))
 

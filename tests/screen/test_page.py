@@ -46,6 +46,7 @@ def test_the_page_speaks_simplified_chinese_by_default(client, world):
     assert "综合指挥中心" in html
     assert labels["events"]["alarm.raised"] == "告警触发"
     assert labels["states"]["overdue"] == "超期"
+    assert labels["case_statuses"]["dispatched"] == "已派遣"  # events carry the code only
     english = client.get("/screen/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert script_json(english, "screen-labels")["events"]["alarm.raised"] == "Alarm raised"
 
