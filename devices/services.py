@@ -608,17 +608,12 @@ def among(model: type[Any], ids: Iterable[Any], field: str = "id") -> Any:
 def lock_points(point_ids: Iterable[int], *, skip_locked: bool = False) -> dict[int, SensorPoint]:
     """Lock points (id order, no deadlocks between workers) with their scene loaded; compound and grid
     are loaded by `attach_places` when an event needs their names."""
-    ids = sorted(set(point_ids))
-    queryset: Iterable[SensorPoint]
-    if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
-        sql = "SELECT * FROM devices_sensorpoint WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
-        queryset = SensorPoint.objects.raw(sql + (" SKIP LOCKED" if skip_locked else ""), [ids])
-    else:
-        queryset = (
-            SensorPoint.objects.select_for_update(no_key=True, skip_locked=skip_locked)
-            .filter(id__in=ids)
-            .order_by("id")
-        )
+    # Sweeps and single-alarm actions, off the ingest hot path (that one is lock_point_states).
+    queryset = (
+        SensorPoint.objects.select_for_update(no_key=True, skip_locked=skip_locked)
+        .filter(among(SensorPoint, sorted(set(point_ids))))
+        .order_by("id")
+    )
     points = {point.id: point for point in queryset}
     scenes = _scenes({point.scene_id for point in points.values()})
     for point in points.values():

@@ -354,7 +354,7 @@
   function casePopup(c) {
     return details(c.title || labels.category, [
       [labels.category, c.category_name || c.category],
-      [labels.status, labels.case_statuses[c.status] || c.status_label || c.status],
+      [labels.status, labels.case_statuses[c.status] || c.status],
       [labels.place, c.place],
       [labels.severity_label, labels.severity[c.severity] || c.severity],
       [labels.deadline, dateTime(c.deadline)],
