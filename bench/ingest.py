@@ -30,7 +30,9 @@ Each message carries its publish time (`ts`), from which the latencies are measu
 
 It prints throughput, publish → processed latency (p50/p95/p99), messages per Celery task, lost and
 duplicated messages, CPU µs per message by process (`cpu_us_per_message`, comparable when the box is
-busy; throughput is not) and the peak memory of each process; and writes bench/results/ingest-*.json.
+busy; throughput is not; PostgreSQL is the whole server), the cores busy on average in each phase
+(`busy_cores`: a phase that leaves a core idle is bound by one process, not by the box) and the peak
+memory of each process; and writes bench/results/ingest-*.json.
 Figures go to docs/performance.md with the date and the machine.
 """
 
@@ -61,6 +63,23 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 WINDOW = 20_000  # messages the publishers may be ahead of the receiver, when they go as fast as it takes them
 
 
+def box_cpu() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine so far, every core: what a phase leaves idle shows
+    whether it was bound by the box's cores or by one process."""
+    import psutil
+
+    times = psutil.cpu_times()
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    total = sum(times)
+    return total - idle, total
+
+
+def busy_cores(before: tuple[float, float], after: tuple[float, float]) -> float:
+    """Cores busy on average between two box_cpu() readings (2.0: both cores of this box, all the time)."""
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return round(busy / total * (os.cpu_count() or 1), 2) if total else 0.0
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -84,6 +103,7 @@ class Bench:
         self.workdir = workdir
         self.mqtt_port = free_port()
         self.procs: dict[str, subprocess.Popen] = {}
+        self.stamps = workdir / "stamps"  # command_center.stamps: one file per process of the platform
         self.peak_rss: dict[str, float] = {}
         self.env = {
             **os.environ,
@@ -94,6 +114,7 @@ class Bench:
             "STATIC_MANIFEST": "0",
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
+            "PIPELINE_STAMPS": str(self.stamps),
         }
         os.environ.update({k: self.env[k] for k in ("DATABASE_URL", "REDIS_URL", "MQTT_URL", "SECRET_KEY")})
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "command_center.settings")
@@ -189,8 +210,10 @@ class Bench:
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds (user + system) used so far by each process of the platform with its children,
-        and by PostgreSQL's backends of the scratch database (those alive now: a short-lived autovacuum
-        worker may be missed)."""
+        and by the whole PostgreSQL server (every backend, autovacuum, WAL writer and checkpointer; the
+        postmaster's children times keep those that have exited, so none is missed). Until 2026-12-03
+        only the scratch database's backends alive at the reading: that missed the background work the
+        writes cause and any backend that had ended."""
         import psutil
 
         def used(process: psutil.Process) -> float:
@@ -208,10 +231,14 @@ class Bench:
             except psutil.Error:
                 continue
             seconds[name.split("-")[0]] = seconds.get(name.split("-")[0], 0.0) + sum(map(used, family))
-        backends = db_rows("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        seconds["postgresql"] = sum(
-            used(psutil.Process(pid)) for (pid,) in backends if psutil.pid_exists(pid)
-        )
+        postmaster = psutil.Process(db_scalar("SELECT pg_backend_pid()"))  # then up to the postmaster
+        while postmaster.parent() is not None and postmaster.parent().name() == postmaster.name():
+            postmaster = postmaster.parent()
+        exited = postmaster.cpu_times()
+        seconds["postgresql"] = (
+            exited.children_user + exited.children_system + used(postmaster)
+            + sum(map(used, postmaster.children()))
+        )  # fmt: skip
         return seconds
 
     def stop(self, name: str) -> None:
@@ -399,7 +426,9 @@ def baseline_consumer(port: int, dsn: str, stop_file: str, result_file: str, con
     client.loop_start()
     db = psycopg2.connect(dsn)
     with db.cursor() as cursor:
-        cursor.execute("CREATE UNLOGGED TABLE IF NOT EXISTS bench_baseline (topic text, payload text)")
+        # Logged, as the inbox is: an unlogged table is emptied after a PostgreSQL crash, which would lose
+        # messages already acknowledged (unlogged until 2026-12-03: its commits wrote no WAL).
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_baseline (topic text, payload text)")
     db.commit()
     stored, first, last = 0, None, None
     while not os.path.exists(stop_file):
@@ -454,7 +483,7 @@ def run_baseline(bench: Bench, codes: list[str], seconds: float, publishers: int
     )
     consumer.start()
     time.sleep(2)
-    cpu_before = bench.cpu_seconds()
+    cpu_before, box_before = bench.cpu_seconds(), box_cpu()
     label = "ba" if auto_ack else "bm"
     _, handle = run_publishers(bench.mqtt_port, "bench", codes, rate=0, seconds=seconds, publishers=publishers,
                                alarm_ratio=0.0, label=label, consumed=consumed, window=WINDOW)  # fmt: skip
@@ -462,7 +491,7 @@ def run_baseline(bench: Bench, codes: list[str], seconds: float, publishers: int
     deadline = time.monotonic() + 30
     while consumed.value < published and time.monotonic() < deadline:
         time.sleep(0.1)
-    cpu_after = bench.cpu_seconds()
+    cpu_after, box_after = bench.cpu_seconds(), box_cpu()
     Path(stop_file).touch()
     consumer.join(60)
     result = json.loads(Path(result_file).read_text())
@@ -476,6 +505,7 @@ def run_baseline(bench: Bench, codes: list[str], seconds: float, publishers: int
         "stored": result["stored"],
         "messages_per_second": round(rate),
         "cpu_us_per_message": {name: round(value * 1e6 / stored) for name, value in cpu.items()},
+        "busy_cores": busy_cores(box_before, box_after),
     }
 
 
@@ -499,26 +529,43 @@ def db_scalar(sql: str, params: tuple = ()) -> Any:
 
 
 class ProcessedCounter(threading.Thread):
-    """Messages processed end to end (inbox rows with `processed_at`) since it started, in `consumed`,
-    every 100 ms: rows inserted since (the inbox's id) minus the backlog (the partial index of unprocessed
-    rows). Flow control for the capacity phase only (an inbox conflict uses an id too: not here)."""
+    """Messages processed end to end since it started, in `consumed`, every 100 ms: the sum of the
+    `task_done` stamps that `process_inbox` writes (command_center.stamps, one file per worker process).
+    Flow control for the capacity phase only.
 
-    def __init__(self) -> None:
+    Until 2026-12-03 it asked PostgreSQL every 100 ms (the inbox's highest id minus a count of the
+    unprocessed rows): with a backlog near the window that count read ~20,000 rows ten times a second,
+    14 % of a core charged to the production path it was measuring."""
+
+    def __init__(self, prefix: Path) -> None:
         super().__init__(daemon=True)
+        self.prefix = prefix
         self.consumed = multiprocessing.Value("q", 0)
         self.stop = threading.Event()
-        self.first_id = db_scalar("SELECT coalesce(max(id), 0) FROM devices_inbox")
+        self.offsets = {path: path.stat().st_size for path in self.files()}  # what came before: not counted
+        self.partial: dict[Path, bytes] = {}
+
+    def files(self) -> list[Path]:
+        return list(self.prefix.parent.glob(f"{self.prefix.name}.*"))
+
+    def poll(self) -> int:
+        done = 0
+        for path in self.files():
+            with path.open("rb") as handle:
+                handle.seek(self.offsets.get(path, 0))
+                data = self.partial.pop(path, b"") + handle.read()
+                self.offsets[path] = handle.tell()
+            lines = data.split(b"\n")
+            if lines[-1]:
+                self.partial[path] = lines[-1]  # a line being written: the rest comes next time
+            for line in lines[:-1]:
+                if line.startswith(b"task_done "):
+                    done += int(line.split()[2])
+        return done
 
     def run(self) -> None:
-        from django.db import connection
-
-        try:
-            while not self.stop.wait(0.1):
-                inserted = db_scalar("SELECT coalesce(max(id), 0) FROM devices_inbox") - self.first_id
-                backlog = db_scalar("SELECT count(*) FROM devices_inbox WHERE processed_at IS NULL")
-                self.consumed.value = max(inserted - backlog, 0)
-        finally:
-            connection.close()
+        while not self.stop.wait(0.1):
+            self.consumed.value += self.poll()
 
 
 def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: float, publishers: int,
@@ -533,9 +580,9 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
     start_wall = timezone.now()
     counter = None
     if window:
-        counter = ProcessedCounter()
+        counter = ProcessedCounter(bench.stamps)
         counter.start()
-    cpu_before = bench.cpu_seconds()
+    cpu_before, box_before = bench.cpu_seconds(), box_cpu()
     _, handle = run_publishers(bench.mqtt_port, "sensors", codes, rate=rate, seconds=seconds,
                                publishers=publishers, alarm_ratio=alarm_ratio, label=label,
                                consumed=counter.consumed if counter else None, window=window)  # fmt: skip
@@ -570,7 +617,7 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
     if counter is not None:
         counter.stop.set()
         counter.join(10)
-    cpu_after = bench.cpu_seconds()
+    cpu_after, box_after = bench.cpu_seconds(), box_cpu()
     cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
     cpu["publishers"] = handle[3]["cpu_seconds"]
     stored = db_scalar("SELECT count(*) FROM devices_inbox WHERE msg_id LIKE %s", (prefix,))
@@ -613,6 +660,7 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
         "max_backlog": max((s["backlog"] for s in samples), default=0),
         # What each part costs per message, whatever else the box does: CPU µs / stored message.
         "cpu_us_per_message": {name: round(value * 1e6 / max(stored, 1)) for name, value in cpu.items()},
+        "busy_cores": busy_cores(box_before, box_after),  # publishing and draining
         "samples": samples,
     }
 
@@ -742,10 +790,13 @@ def main() -> None:
         auto = result["baseline_auto_ack"]["messages_per_second"]
         result["ratio_to_auto_ack_baseline"] = round(capacity / auto, 2) if auto else 0
     print(json.dumps({k: v for k, v in production.items() if k != "samples"}, indent=2, default=str))
+    cores = os.cpu_count()
     print(f"baseline (PUBACK after commit) {baseline['messages_per_second']} msg/s"
+          f" ({baseline['busy_cores']} of {cores} cores busy)"
           + (f", auto-ack baseline {result['baseline_auto_ack']['messages_per_second']} msg/s"
              if "baseline_auto_ack" in result else "")
-          + f"; capacity {capacity} msg/s ({ratio:.2f} x the baseline)"
+          + f"; capacity {capacity} msg/s ({result.get('capacity', {}).get('busy_cores')} of {cores} cores busy,"
+          f" {ratio:.2f} x the baseline)"
           + (f", {result['ratio_to_auto_ack_baseline']:.2f} x auto-ack" if "baseline_auto_ack" in result else "")
           + f"; at {args.rate:.0f}/s: {production['processed_per_second']} msg/s, p99 publish → processed "
           f"{production['publish_to_processed_s']['p99']:.3f} s; {production['messages_per_task']} messages per "

@@ -113,6 +113,21 @@ def test_processing_twice_is_harmless():
     assert row.attempts == 0  # a first delivery writes no attempt (hot path)
 
 
+def test_the_task_stamps_how_many_it_processed_for_the_benchmark(tmp_path, monkeypatch):
+    """bench/ingest.py paces its publishers by these stamps (its capacity phase's flow control)."""
+    from command_center import stamps
+    from devices.tasks import process_inbox as process_inbox_task
+
+    monkeypatch.setattr(stamps, "PREFIX", str(tmp_path / "stamps"))
+    point = SensorPointFactory()
+    ids = ingest_messages(messages=[received(point.code, value=0) for _ in range(3)], enqueue=False).stored
+    process_inbox_task.apply(args=[ids])
+    process_inbox_task.apply(args=[ids])  # nothing left to do: it says 0
+    [path] = tmp_path.iterdir()
+    done = [line.split()[2] for line in path.read_text().splitlines() if line.startswith("task_done ")]
+    assert done == ["3", "0"]
+
+
 def test_a_redelivered_task_counts_the_attempt_first():
     point = SensorPointFactory()
     ids = ingest_messages(messages=[received(point.code, value=0)], enqueue=False).stored
