@@ -1,4 +1,4 @@
-"""Time stamps along the alarm pipeline, for benchmarks only (bench/screen_fanout.py).
+"""Time stamps along the alarm pipeline, for benchmarks only (bench/screen_fanout.py, bench/ingest.py).
 
 Off unless the environment variable PIPELINE_STAMPS names a file prefix: then each process appends
 lines `<stage> <epoch seconds> <key>...` to `<prefix>.<pid>` (one file per process, no interleaving).
