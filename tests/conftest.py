@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Processes the tests start serve static files by plain names, without collectstatic.
 os.environ.setdefault("STATIC_MANIFEST", "0")
+
+# A suite started in the background (`nohup make test &`, `&` in a script) inherits SIGINT ignored, and
+# so would every process it starts: the tests that stop a command with Ctrl-C would wait in vain. With a
+# handler here, the children start with SIGINT at its default (exec resets handled signals).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
