@@ -229,31 +229,38 @@ def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
         "target": step.get_target_display(),
     }
     subject, body = message_for(case, reason=reason)
-    created: list[int] = []
+    wanted: list[Notification] = []
     for channel in step.channels:
         people: list[User | None] = [None] if channel == Channel.WEBHOOK else list(users)
         for user in people:
             address = _address(user, channel)
-            key = f"esc:{step.pk}:{fire_no}:{channel}:{user.pk if user else 'group'}"
             missing = not address
-            notification, was_created = Notification.objects.get_or_create(
-                idempotency_key=key,
-                defaults={
-                    "case": case,
-                    "escalation": step,
-                    "recipient": user,
-                    "channel": channel,
-                    "address": address,
-                    "subject": subject,
-                    "body": body,
+            wanted.append(
+                Notification(
+                    idempotency_key=f"esc:{step.pk}:{fire_no}:{channel}:{user.pk if user else 'group'}",
+                    case=case,
+                    escalation=step,
+                    recipient=user,
+                    channel=channel,
+                    address=address,
+                    subject=subject,
+                    body=body,
                     # No phone, e-mail or webhook: recorded as failed, so it shows (never silently dropped).
-                    "status": Notification.Status.FAILED if missing else Notification.Status.PENDING,
-                    "last_error": _("No address for this channel.") if missing else "",
-                    "next_attempt_at": now + timedelta(seconds=60),
-                },
+                    status=Notification.Status.FAILED if missing else Notification.Status.PENDING,
+                    last_error=_("No address for this channel.") if missing else "",
+                    next_attempt_at=now + timedelta(seconds=60),
+                )
             )
-            if was_created and not missing:
-                created.append(notification.pk)
+    # Keys already there are kept as they are (idempotent). The step's row lock keeps any other firing of
+    # this step out until we commit, so the rest are new: one INSERT, where get_or_create took a SELECT,
+    # a savepoint and an INSERT for each (a smoke case's first steps notify 3-10 people at once).
+    existing = set(
+        Notification.objects.filter(idempotency_key__in=[n.idempotency_key for n in wanted]).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    new = Notification.objects.bulk_create([n for n in wanted if n.idempotency_key not in existing])
+    created = [n.pk for n in new if n.status == Notification.Status.PENDING]
     step.fire_count = fire_no
     step.last_fired_at = now
     if fire_no <= step.repeat_limit:

@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import notify
@@ -12,6 +14,8 @@ from cases.models import Case, CaseEscalation, Category, EscalationPolicy, Notif
 from cases.photos import PhotoUpload
 from cases.services import create_case, fire_due_escalations, open_case_from_alarm, sweep_deadlines
 from cases.workflow import apply_transition
+from command_center.models import User
+from tests.factories import UserFactory
 
 
 def smoke_alarm(place, key="alarm:5", category="fire-smoke", emergency=False):  # type: ignore[no-untyped-def]
@@ -72,6 +76,43 @@ def test_a_due_step_notifies_once_per_person_and_channel(catalogue, place) -> No
     escalated = Case.objects.get(pk=case_id).events.filter(action="escalate")
     assert escalated.count() == 6
     assert escalated.first().data["recipients"] == ["prop"]
+
+
+def fire_first_step(case_id: int) -> int:
+    """Queries taken to fire step 1 (the department, in-app and SMS) of the case."""
+    step = CaseEscalation.objects.get(case_id=case_id, position=1)
+    with CaptureQueriesContext(connection) as queries:
+        apply_transition(case_id=case_id, action="escalate", params={"step": step.pk}, at=timezone.now())
+    return len(queries)
+
+
+def test_a_step_notifies_its_whole_department_in_a_fixed_number_of_queries(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    """The notifications of a step go in together: as many queries for 8 people as for 1 (in a storm every
+    new smoke case notifies its property company at once)."""
+    one = fire_first_step(smoke_alarm(place, key="alarm:one"))
+    for n in range(7):
+        UserFactory(role=User.Role.HANDLER, department=place.property_company, phone=f"1390000000{n}")
+    case_id = smoke_alarm(place, key="alarm:eight")
+    assert fire_first_step(case_id) == one
+    sent = Notification.objects.filter(case_id=case_id, escalation__position=1)
+    assert sent.filter(channel="in_app").count() == sent.filter(channel="sms").count() == 8
+    assert set(sent.values_list("status", flat=True)) == {"pending"}
+
+
+def test_a_notification_already_there_is_kept_as_it_is(catalogue, place) -> None:  # type: ignore[no-untyped-def]
+    """Idempotent by key: a step firing again with the same count leaves an existing notification alone
+    (not duplicated, not sent again) and adds the missing ones."""
+    case_id = smoke_alarm(place)
+    step = CaseEscalation.objects.get(case_id=case_id, position=1)
+    user = place.property_handler
+    already = Notification.objects.create(
+        case_id=case_id, escalation=step, recipient=user, channel="sms", address=user.phone, subject="s",
+        status=Notification.Status.SENT, idempotency_key=f"esc:{step.pk}:1:sms:{user.pk}",
+    )  # fmt: skip
+    fire_first_step(case_id)
+    sent = Notification.objects.filter(case_id=case_id, escalation=step)
+    assert sorted(sent.values_list("channel", "status")) == [("in_app", "pending"), ("sms", "sent")]
+    assert sent.get(channel="sms").pk == already.pk
 
 
 def test_acceptance_stops_the_until_accepted_steps(catalogue, place) -> None:  # type: ignore[no-untyped-def]
