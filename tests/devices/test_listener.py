@@ -6,10 +6,12 @@ import itertools
 import time
 import uuid
 
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from devices.models import DeadLetter, Inbox
-from devices.mqtt.listener import IngestListener
+from devices.mqtt.listener import DrainingClient, IngestListener
 from devices.services import ingest_messages
 from tests.devices.factories import SensorPointFactory
 from tests.devices.helpers import Publisher, wait_until
@@ -216,3 +218,41 @@ def test_a_batch_is_acknowledged_in_one_write_and_the_broker_takes_every_puback(
         assert (again.stats["received"], again.stats["duplicates"]) == (1, 0)
     finally:
         again.stop()
+
+
+def subscribed_client(broker, topic: str, max_packets_per_read: int) -> tuple[DrainingClient, list[bytes]]:
+    """A listener's client, subscribed, whose network loop the test turns by hand."""
+    received: list[bytes] = []
+    client = DrainingClient(callback_api_version=CallbackAPIVersion.VERSION2, client_id=uuid.uuid4().hex[:12])
+    client.max_packets_per_read = max_packets_per_read
+    client.on_message = lambda c, u, message: received.append(message.payload)
+    subscribed: list[int] = []
+    client.on_subscribe = lambda c, u, mid, codes, properties: subscribed.append(mid)
+    client.connect(broker["host"], broker["port"])
+    client.subscribe(topic, qos=1)
+    deadline = time.monotonic() + 10
+    while not subscribed and time.monotonic() < deadline:
+        client.loop(timeout=0.1)
+    assert subscribed
+    return client, received
+
+
+@pytest.mark.parametrize("limit, expected", [(1000, 300), (50, 50)])
+def test_one_turn_of_the_network_loop_reads_every_waiting_message_up_to_its_bound(
+    broker, publisher, limit, expected
+):
+    """paho alone reads one message per turn of its loop (a select() each); the listener's client reads
+    what the socket holds, at most `max_packets_per_read`."""
+    assert hasattr(mqtt.Client, "_packet_read"), "paho no longer has Client._packet_read: one per turn again"
+    topic = f"drain/{uuid.uuid4().hex[:8]}"
+    client, received = subscribed_client(broker, topic, limit)
+    try:
+        publisher.wait_all([publisher.publish(topic, b"%d" % n, wait=False) for n in range(300)])
+        time.sleep(0.5)  # the broker has sent them all: they wait in the listener's socket
+        assert client.loop_read() == mqtt.MQTT_ERR_SUCCESS
+        assert received == [b"%d" % n for n in range(expected)]
+        while len(received) < 300:  # the rest on the next turns, in order
+            client.loop(timeout=1)
+        assert received == [b"%d" % n for n in range(300)]
+    finally:
+        client.disconnect()
