@@ -255,9 +255,9 @@ def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
     # this step out until we commit, so the rest are new: one INSERT, where get_or_create took a SELECT,
     # a savepoint and an INSERT for each (a smoke case's first steps notify 3-10 people at once).
     existing = set(
-        Notification.objects.filter(idempotency_key__in=[n.idempotency_key for n in wanted]).values_list(
-            "idempotency_key", flat=True
-        )
+        Notification.objects.filter(idempotency_key__in=[n.idempotency_key for n in wanted])
+        .order_by()
+        .values_list("idempotency_key", flat=True)
     )
     new = Notification.objects.bulk_create([n for n in wanted if n.idempotency_key not in existing])
     created = [n.pk for n in new if n.status == Notification.Status.PENDING]
