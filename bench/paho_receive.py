@@ -1,12 +1,14 @@
-"""What a subscriber's receiving costs: stock paho against the listener's DrainingClient.
+"""What a subscriber's receiving costs: stock paho against the listener's clients.
 
     .venv/bin/python bench/paho_receive.py [--messages 200000] [--rounds 2]
 
 A scratch Mosquitto (no queue limits), one subscriber at a time (QoS 1, PUBACK by paho), and
 bench/mqttpub.py publishing the messages as fast as the broker takes them, so they wait in the
-subscriber's socket as they do when a listener catches up on its persistent session. Prints the
-subscriber process's CPU µs per message (the publisher, ~2 µs a message, runs in the same process and is
-counted in both) and messages/s, from the first message to the last.
+subscriber's socket as they do when a listener catches up on its persistent session. Each round measures
+MQTT 3.1.1 (stock paho, DrainingClient) and MQTT 5, the listener's protocol (stock paho, DrainingClient,
+IngestClient, which decodes a PUBLISH without properties itself). Prints the subscriber process's CPU µs
+per message (the publisher, ~2 µs a message, runs in the same process and is counted in all) and
+messages/s, from the first message to the last.
 """
 
 import argparse
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,12 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ingest import free_port, wait_for_port
 from mqttpub import Publisher
 
-from devices.mqtt.listener import DrainingClient
+from devices.mqtt.listener import DrainingClient, IngestClient
 
 PAYLOAD = b'{"id":"m-000001","ts":"2026-12-05T19:00:00+00:00","type":"smoke","value":0,"battery":90}'
 
 
-def measure(client_class: type[mqtt.Client], port: int, count: int) -> tuple[float, float]:
+def measure(
+    client_class: type[mqtt.Client], protocol: MQTTProtocolVersion, port: int, count: int
+) -> tuple[float, float]:
     """(CPU µs per message, messages per second) of one subscriber receiving `count` messages."""
     received = 0
     first: tuple[float, float] = (0.0, 0.0)
@@ -48,8 +52,10 @@ def measure(client_class: type[mqtt.Client], port: int, count: int) -> tuple[flo
             last = (time.process_time(), time.perf_counter())
             done.set()
 
-    topic = f"bench/{client_class.__name__}/data"
-    client = client_class(callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"receive-{topic}")
+    topic = f"bench/{client_class.__name__}/{protocol.name}/data"
+    client = client_class(
+        callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"receive-{topic}", protocol=protocol
+    )
     client.on_message = on_message
     client.on_connect = lambda c, *args: c.subscribe(topic, qos=1)
     client.on_subscribe = lambda *args: subscribed.set()
@@ -90,10 +96,16 @@ def main() -> None:
         try:
             wait_for_port(port)
             for round_ in range(1, args.rounds + 1):
-                for client_class in (mqtt.Client, DrainingClient):
-                    cpu, rate = measure(client_class, port, args.messages)
-                    print(f"round {round_} {client_class.__name__:>14}: {cpu:5.1f} µs CPU a message,"
-                          f" {rate:,.0f} messages/s", flush=True)  # fmt: skip
+                for protocol, client_class in [
+                    (MQTTProtocolVersion.MQTTv311, mqtt.Client),
+                    (MQTTProtocolVersion.MQTTv311, DrainingClient),
+                    (MQTTProtocolVersion.MQTTv5, mqtt.Client),
+                    (MQTTProtocolVersion.MQTTv5, DrainingClient),
+                    (MQTTProtocolVersion.MQTTv5, IngestClient),
+                ]:
+                    cpu, rate = measure(client_class, protocol, port, args.messages)
+                    print(f"round {round_} {protocol.name:>8} {client_class.__name__:>14}: {cpu:5.1f} µs CPU"
+                          f" a message, {rate:,.0f} messages/s", flush=True)  # fmt: skip
         finally:
             broker.terminate()
             broker.wait(10)

@@ -69,6 +69,60 @@ class DrainingClient(mqtt.Client):
         return MQTTErrorCode.MQTT_ERR_SUCCESS
 
 
+class IngestClient(DrainingClient):
+    """The listener's paho client: DrainingClient, and a plain PUBLISH decoded and dispatched directly.
+
+    For MQTT 5 paho builds a `Properties` object for every PUBLISH, even one without properties (what
+    Mosquitto forwards from our devices), and that constructor builds its own tables of every property;
+    then it matches each topic against the per-topic callbacks, which the listener has none of. Receiving
+    at 9,000 messages/s cost the listener 40 µs of CPU a message with stock paho's decoding and 18-20 with
+    this (measured in one process, the publisher in another; docs/performance.md, 2026-12-05 evening).
+
+    A QoS 1 PUBLISH with an empty property section is decoded here (MQTT 5.0 §3.3: topic name, packet
+    id, property length 0, payload; `message.properties` is None) and handed to `on_message`. Anything
+    else (another QoS, properties present, MQTT 3.1.1, a packet shorter than it declares) goes through
+    paho's own decoder. If a paho release drops the private members this uses, paho's path is used
+    (tests/devices/test_listener.py fails loudly first).
+    """
+
+    can_decode = all(hasattr(mqtt.Client, name) for name in ("_handle_publish", "_send_puback"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._decode_publish = self.can_decode and all(
+            hasattr(self, name) for name in ("_in_packet", "_protocol", "_manual_ack", "_in_callback_mutex")
+        )
+
+    def message_callback_add(self, sub: str, callback: Any) -> None:
+        raise TypeError("IngestClient hands every message to on_message; per-topic callbacks are not used")
+
+    def _handle_publish(self) -> MQTTErrorCode:
+        if not self._decode_publish or self._protocol != MQTTProtocolVersion.MQTTv5:
+            return super()._handle_publish()
+        command, packet = self._in_packet["command"], self._in_packet["packet"]
+        if command & 0x06 != 0x02:  # the QoS bits: not 1
+            return super()._handle_publish()
+        properties_at = 2 + int.from_bytes(packet[:2], "big") + 2  # topic length, topic, packet id
+        if len(packet) <= properties_at or packet[properties_at] != 0:
+            return super()._handle_publish()  # properties to decode, or malformed: paho's decoder says
+        message = mqtt.MQTTMessage(
+            mid=int.from_bytes(packet[properties_at - 2 : properties_at], "big"),
+            topic=bytes(packet[2 : properties_at - 2]),
+        )
+        message.qos = 1
+        message.dup = bool(command & 0x08)
+        message.retain = bool(command & 0x01)
+        message.payload = bytes(packet[properties_at + 1 :])
+        message.timestamp = mqtt.time_func()
+        on_message = self.on_message
+        if on_message is not None:
+            with self._in_callback_mutex:
+                on_message(self, self._userdata, message)
+        if self._manual_ack:
+            return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return self._send_puback(message.mid)
+
+
 @dataclass(frozen=True)
 class _Pending:
     item: Any  # devices.services.Received
@@ -140,7 +194,7 @@ class IngestListener:
         else:
             kwargs = {}  # paho's defaults, for the test that proves they lose messages
         self.batch_acks = batch_acks and hasattr(mqtt.Client, "_packet_queue")
-        self.client = DrainingClient(
+        self.client = IngestClient(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=self.protocol,

@@ -8,10 +8,12 @@ import uuid
 
 import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from devices.models import DeadLetter, Inbox
-from devices.mqtt.listener import DrainingClient, IngestListener
+from devices.mqtt.listener import DrainingClient, IngestClient, IngestListener
 from devices.services import ingest_messages
 from tests.devices.factories import SensorPointFactory
 from tests.devices.helpers import Publisher, wait_until
@@ -257,3 +259,79 @@ def test_one_turn_of_the_network_loop_reads_every_waiting_message_up_to_its_boun
         assert received == [b"%d" % n for n in range(300)]
     finally:
         client.disconnect()
+
+
+def mqtt5_subscriber(broker, client_class: type[mqtt.Client], topic: str) -> tuple[mqtt.Client, list]:
+    """An MQTT 5 subscriber (QoS 1, paho's automatic PUBACK) recording every message it is handed."""
+    received: list[mqtt.MQTTMessage] = []
+    client = client_class(
+        callback_api_version=CallbackAPIVersion.VERSION2,
+        client_id=uuid.uuid4().hex[:12],
+        protocol=MQTTProtocolVersion.MQTTv5,
+    )
+    client.on_message = lambda c, u, message: received.append(message)
+    subscribed = []
+    client.on_subscribe = lambda c, u, mid, codes, properties: subscribed.append(mid)
+    client.connect(broker["host"], broker["port"])
+    client.loop_start()
+    client.subscribe(topic, qos=1)
+    assert wait_until(lambda: bool(subscribed))
+    return client, received
+
+
+def test_the_listener_client_hands_on_what_paho_decodes_and_decodes_a_plain_publish_itself(broker):
+    """IngestClient decodes a QoS 1 PUBLISH without properties itself (its `properties` is None, where
+    paho builds an empty Properties object for it); anything else goes through paho's decoder. What the
+    callback gets is otherwise what stock paho gives it."""
+    assert IngestClient.can_decode, "paho no longer has _handle_publish/_send_puback: its decoder is used"
+    topic = f"decode/{uuid.uuid4().hex[:8]}"
+    stock, from_stock = mqtt5_subscriber(broker, mqtt.Client, topic)
+    ours, from_ours = mqtt5_subscriber(broker, IngestClient, topic)
+    assert ours._decode_publish, "paho's client lost a member IngestClient reads: its decoder is used"
+    device = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2, client_id="", protocol=MQTTProtocolVersion.MQTTv5
+    )
+    device.connect(broker["host"], broker["port"])
+    device.loop_start()
+    with_properties = Properties(PacketTypes.PUBLISH)
+    with_properties.UserProperty = [("site", "东华门")]
+    with_properties.ContentType = "application/json"
+    sent = [
+        (b'{"n": 1}', 1, None),
+        ("中文 payload".encode(), 1, None),
+        (b"", 1, None),
+        (b'{"n": 2}', 1, with_properties),
+        (b'{"n": 3}', 0, None),
+        (b"x" * 5000, 1, None),  # a remaining length of two bytes
+    ]
+    try:
+        for payload, qos, properties in sent:
+            device.publish(topic, payload, qos=qos, properties=properties).wait_for_publish(10)
+        assert wait_until(lambda: len(from_stock) == len(from_ours) == len(sent))
+    finally:
+        device.disconnect()
+        device.loop_stop()
+        for client in (stock, ours):
+            client.disconnect()
+            client.loop_stop()
+
+    def seen(message: mqtt.MQTTMessage) -> tuple:
+        return (message.topic, message.payload, message.qos, message.retain, message.dup)
+
+    assert [seen(m) for m in from_ours] == [seen(m) for m in from_stock]
+    assert [m.payload for m in from_ours] == [payload for payload, _, _ in sent]
+    plain = [
+        m for m, (_, qos, properties) in zip(from_ours, sent, strict=True) if qos == 1 and properties is None
+    ]
+    assert len(plain) == 4 and all(m.properties is None for m in plain)  # decoded here
+    assert all(m.properties is not None for m in from_stock)
+    decoded_by_paho = from_ours[3]
+    assert decoded_by_paho.properties.UserProperty == [("site", "东华门")]
+    assert decoded_by_paho.properties.ContentType == "application/json"
+    assert from_ours[4].qos == 0 and from_ours[4].properties is not None
+
+
+def test_the_listener_client_refuses_per_topic_callbacks():
+    client = IngestClient(callback_api_version=CallbackAPIVersion.VERSION2, client_id="no-filters")
+    with pytest.raises(TypeError, match="on_message"):
+        client.message_callback_add("sensors/+/data", lambda *args: None)
