@@ -1,7 +1,8 @@
 """ingest_messages: valid messages stored once, every bad one kept as a dead letter with its reason."""
 
 import json
-from datetime import timedelta
+import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from devices.models import DeadLetter, Inbox, Reading, SensorPoint
-from devices.services import among, ingest_messages, process_inbox
+from devices.services import among, bulk_update, epoch_array, ingest_messages, process_inbox
 from tests.devices.conftest import payload, received
 from tests.devices.factories import SensorPointFactory
 
@@ -185,6 +186,39 @@ def test_readings_keep_their_values_and_types():
         (point.id, at, "smoke", 0.0, False),
         (point.id, at + timedelta(seconds=1), "temperature", -3.25, False),
     ]
+
+
+def test_timestamps_go_to_postgresql_as_unix_seconds_and_come_back_to_the_microsecond():
+    """The hot path's SQL sends datetimes as float8 Unix seconds (epoch_array) through to_timestamp():
+    exact to the microsecond from 1990 to 2070, NULL stays NULL, in the inbox's insert and in
+    bulk_update."""
+    rng = random.Random(20261205)
+    start = datetime(1990, 1, 1, tzinfo=UTC)
+    span_us = 80 * 365 * 86_400 * 10**6
+    stamps = [start + timedelta(microseconds=rng.randrange(span_us)) for _ in range(20_000)]
+    stamps += [
+        datetime(2026, 12, 5, 12, 0, 0, 999_999, tzinfo=UTC),
+        datetime(2026, 12, 5, 12, 0, 0, 1, tzinfo=UTC),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_timestamp(unnest(%s::float8[]))", [epoch_array([*stamps, None])])
+        assert [row[0] for row in cursor.fetchall()] == [*stamps, None]
+
+    point = SensorPointFactory()
+    at = timezone.now().replace(microsecond=999_999) - timedelta(hours=1)
+    got = timezone.now().replace(microsecond=1)
+    ingest_messages(messages=[received(point.code, at=got, ts=at.isoformat(), id="us")], enqueue=False)
+    assert Inbox.objects.filter(msg_id="us").values_list("ts", "received_at").get() == (at, got)
+
+    point.last_seen_at, point.abnormal_since, point.last_reading_at = stamps[0], None, stamps[1]
+    bulk_update([point], ["last_seen_at", "abnormal_since", "last_reading_at"])
+    point.refresh_from_db()
+    assert (point.last_seen_at, point.abnormal_since, point.last_reading_at) == (stamps[0], None, stamps[1])
+
+
+def test_a_naive_datetime_is_refused_not_shifted():
+    with pytest.raises(ValueError, match="naive"):
+        epoch_array([datetime(2026, 12, 5, 12, 0)])  # noqa: DTZ001 (naive on purpose)
 
 
 def test_among_matches_ids_and_codes():
