@@ -75,7 +75,7 @@ class IngestClient(DrainingClient):
     For MQTT 5 paho builds a `Properties` object for every PUBLISH, even one without properties (what
     Mosquitto forwards from our devices), and that constructor builds its own tables of every property;
     then it matches each topic against the per-topic callbacks, which the listener has none of. Receiving
-    at 9,000 messages/s cost the listener 40 µs of CPU a message with stock paho's decoding and 18-20 with
+    at 9,000 messages/s cost the listener 40 µs of CPU a message with stock paho's decoding and 18 with
     this (measured in one process, the publisher in another; docs/performance.md, 2026-12-05 evening).
 
     A QoS 1 PUBLISH with an empty property section is decoded here (MQTT 5.0 §3.3: topic name, packet
