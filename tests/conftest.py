@@ -40,6 +40,24 @@ def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
     override_settings(STORAGES=storages, WHITENOISE_USE_FINDERS=True, STATIC_MANIFEST=False).enable()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_other_threads_connections(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Channels runs `database_sync_to_async` in asgiref's worker threads, and each keeps its connection
+    for CONN_MAX_AGE (600 s). At the end of a whole run one of them still held the test database, which
+    pytest-django then could not drop ("being accessed by other users"). This fixture's teardown runs
+    before that drop and ends those sessions: only this process's own idle threads are left by then."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Lockout counters and rate limits live in the cache (Redis): start each test clean."""
