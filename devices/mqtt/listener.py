@@ -89,15 +89,21 @@ class IngestClient(DrainingClient):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._decode_publish = self.can_decode and all(
-            hasattr(self, name) for name in ("_in_packet", "_protocol", "_manual_ack", "_in_callback_mutex")
+        # The protocol is fixed when the client is made: decided once, not for every message.
+        self._decode_publish = (
+            self.can_decode
+            and all(
+                hasattr(self, name)
+                for name in ("_in_packet", "_protocol", "_manual_ack", "_in_callback_mutex")
+            )
+            and self._protocol == MQTTProtocolVersion.MQTTv5
         )
 
     def message_callback_add(self, sub: str, callback: Any) -> None:
         raise TypeError("IngestClient hands every message to on_message; per-topic callbacks are not used")
 
     def _handle_publish(self) -> MQTTErrorCode:
-        if not self._decode_publish or self._protocol != MQTTProtocolVersion.MQTTv5:
+        if not self._decode_publish:
             return super()._handle_publish()
         command, packet = self._in_packet["command"], self._in_packet["packet"]
         if command & 0x06 != 0x02:  # the QoS bits: not 1
