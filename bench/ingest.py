@@ -531,7 +531,7 @@ def db_scalar(sql: str, params: tuple = ()) -> Any:
 class ProcessedCounter(threading.Thread):
     """Messages processed end to end since it started, in `consumed`, every 100 ms: the sum of the
     `task_done` stamps that `process_inbox` writes (command_center.stamps, one file per worker process).
-    Flow control for the capacity phase only.
+    The backlog of each phase, and the capacity phase's flow control.
 
     Until 2026-12-03 it asked PostgreSQL every 100 ms (the inbox's highest id minus a count of the
     unprocessed rows): with a backlog near the window that count read ~20,000 rows ten times a second,
@@ -578,20 +578,20 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
     from django.utils import timezone
 
     start_wall = timezone.now()
-    counter = None
-    if window:
-        counter = ProcessedCounter(bench.stamps)
-        counter.start()
+    # What has been processed, from the workers' stamps: the backlog without a query (no index finds
+    # unprocessed inbox rows, models.Inbox) and the capacity phase's flow control.
+    counter = ProcessedCounter(bench.stamps)
+    counter.start()
     cpu_before, box_before = bench.cpu_seconds(), box_cpu()
     _, handle = run_publishers(bench.mqtt_port, "sensors", codes, rate=rate, seconds=seconds,
                                publishers=publishers, alarm_ratio=alarm_ratio, label=label,
-                               consumed=counter.consumed if counter else None, window=window)  # fmt: skip
+                               consumed=counter.consumed if window else None, window=window)  # fmt: skip
     samples = []
     started = time.monotonic()
     while time.monotonic() - started < seconds:
         time.sleep(5)
         bench.sample_memory()
-        backlog = db_scalar("SELECT count(*) FROM devices_inbox WHERE processed_at IS NULL")
+        backlog = max(handle[1].value - counter.consumed.value, 0)  # published, not yet processed
         samples.append({"t": round(time.monotonic() - started), "backlog": backlog,
                         "published": handle[1].value})  # fmt: skip
         print(
@@ -606,17 +606,15 @@ def run_production(bench: Bench, codes: list[str], *, rate: float, seconds: floa
     deadline = time.monotonic() + drain_timeout
     while time.monotonic() < deadline:
         bench.sample_memory()
-        # The backlog is cheap (partial index); count the stored rows only once it is empty.
-        backlog = db_scalar("SELECT count(*) FROM devices_inbox WHERE processed_at IS NULL")
-        if backlog == 0:
+        # Count the stored rows (a full scan) only once the stamps say everything published is processed.
+        if counter.consumed.value >= published:
             stored = db_scalar("SELECT count(*) FROM devices_inbox WHERE msg_id LIKE %s", (prefix,))
             if stored >= published:
                 break
         time.sleep(2)
     drained_after = time.monotonic() - publish_end
-    if counter is not None:
-        counter.stop.set()
-        counter.join(10)
+    counter.stop.set()
+    counter.join(10)
     cpu_after, box_after = bench.cpu_seconds(), box_cpu()
     cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
     cpu["publishers"] = handle[3]["cpu_seconds"]

@@ -39,7 +39,7 @@ from grids.models import Compound, Grid
 
 from . import rules
 from .catalogue import DEVICE_FAULT_CATEGORY
-from .models import Alarm, DeadLetter, Inbox, Reading, Scene, SensorPoint, Severity
+from .models import Alarm, DeadLetter, Inbox, InboxSweepMark, Reading, Scene, SensorPoint, Severity
 from .mqtt.payloads import Message, PayloadError, Reason, device_code_from_topic, parse_message
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 PROCESS_CHUNK = 500  # inbox ids per process_inbox task
 MAX_ATTEMPTS = 5  # a row failing this often becomes a dead letter (processing_failed)
 SWEEP_AGE = timedelta(seconds=30)  # unprocessed rows older than this are re-queued
+SWEEP_LIMIT = 50_000  # unprocessed rows one sweep reads at most
 OFFLINE_HEARTBEATS = 3
 LOW_BATTERY = 20  # percent: below raises "low battery"
 LOW_BATTERY_CLEAR = 25  # percent: at or above clears it (hysteresis, so 19/20/19 does not flap)
@@ -485,7 +486,8 @@ def process_inbox(*, ids: Sequence[int], redelivered: bool = False) -> int:
         Inbox.objects.filter(id__in=ids, processed_at__isnull=True).update(attempts=F("attempts") + 1)
     with transaction.atomic():
         # By primary key only, processed_at checked here: with `processed_at IS NULL` in the query the
-        # planner takes the partial index of unprocessed rows and reads the whole backlog for each task.
+        # planner took the partial index of unprocessed rows (until 2026-12-06) and read the whole
+        # backlog for each task.
         rows = [InboxRow(*values[:-1]) for values in _lock_inbox(ids) if values[-1] is None]
         if not rows:
             return 0
@@ -900,27 +902,24 @@ def _dead_letter_rows(rows: Iterable[InboxRow | Inbox], reason: Reason, detail: 
 def sweep_inbox(*, now: datetime | None = None) -> dict[str, int]:
     """Re-queue inbox rows left behind (a worker killed, a lost task); dead-letter rows that keep failing.
 
+    No index finds the unprocessed rows (models.Inbox: the processed mark must not touch one), so the
+    sweeper reads the inbox by id from its mark (InboxSweepMark), up to the horizon of the sweep before:
+    at most a sweep interval or two of rows, plus any backlog. Rows newer than that are younger than
+    the sweep interval anyway. Only ids that no open transaction can still commit are passed.
+
     Also re-queues alarms whose case could not be opened yet (cases app down, category missing).
     """
     now = now or timezone.now()
-    stale = Inbox.objects.filter(processed_at__isnull=True, received_at__lt=now - SWEEP_AGE)
-    failing = list(stale.filter(attempts__gte=MAX_ATTEMPTS).order_by("id")[:PROCESS_CHUNK])
-    if failing:
-        with transaction.atomic():
-            locked = list(
-                Inbox.objects.select_for_update(skip_locked=True).filter(
-                    id__in=[r.id for r in failing], processed_at__isnull=True
-                )
-            )
-            _dead_letter_rows(locked, Reason.PROCESSING_FAILED, f"processing failed {MAX_ATTEMPTS} times")
-            Inbox.objects.filter(id__in=[r.id for r in locked]).update(processed_at=now)
-    requeue = list(
-        stale.filter(attempts__lt=MAX_ATTEMPTS).order_by("id").values_list("id", flat=True)[:50_000]
-    )
+    result = {"requeued": 0, "dead_lettered": 0, "cases_requeued": 0}
+    InboxSweepMark.objects.get_or_create(pk=1)
+    requeue: list[int] = []
+    with transaction.atomic():
+        mark = InboxSweepMark.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+        if mark is not None:  # else another sweep holds it
+            requeue, result["dead_lettered"] = _sweep_inbox_rows(mark, now)
     if requeue:
-        # Each re-queue is an attempt: what never gets processed ends as a dead letter.
-        Inbox.objects.filter(id__in=requeue, processed_at__isnull=True).update(attempts=F("attempts") + 1)
         enqueue_inbox(requeue)
+    result["requeued"] = len(requeue)
     cases = list(
         Alarm.objects.filter(case_pending=True, raised_at__lt=now - timedelta(seconds=60))
         .order_by("id")
@@ -928,7 +927,75 @@ def sweep_inbox(*, now: datetime | None = None) -> dict[str, int]:
     )
     if cases:
         enqueue_alarm_cases(cases)
-    return {"requeued": len(requeue), "dead_lettered": len(failing), "cases_requeued": len(cases)}
+    result["cases_requeued"] = len(cases)
+    return result
+
+
+def _sweep_inbox_rows(mark: InboxSweepMark, now: datetime) -> tuple[list[int], int]:
+    """(ids to re-queue, rows dead-lettered); moves the mark on."""
+    settled = mark.horizon_at is not None and _no_transaction_before(mark.horizon_at)
+    unprocessed = list(
+        Inbox.objects.filter(id__gt=mark.checked_through, id__lte=mark.horizon_id, processed_at__isnull=True)
+        .order_by("id")
+        .values_list("id", "received_at", "attempts")[:SWEEP_LIMIT]
+    )
+    stale = [
+        (row_id, attempts) for row_id, received_at, attempts in unprocessed if received_at < now - SWEEP_AGE
+    ]
+    failing = [row_id for row_id, attempts in stale if attempts >= MAX_ATTEMPTS]
+    requeue = [row_id for row_id, attempts in stale if attempts < MAX_ATTEMPTS]
+    if failing:
+        # A task may be processing one right now: those it holds are left to it.
+        locked = list(
+            Inbox.objects.select_for_update(skip_locked=True).filter(
+                id__in=failing, processed_at__isnull=True
+            )
+        )
+        _dead_letter_rows(locked, Reason.PROCESSING_FAILED, f"processing failed {MAX_ATTEMPTS} times")
+        Inbox.objects.filter(id__in=[row.id for row in locked]).update(processed_at=now)
+        failing = [row.id for row in locked]
+    if requeue:
+        # Each re-queue is an attempt: what never gets processed ends as a dead letter.
+        Inbox.objects.filter(id__in=requeue, processed_at__isnull=True).update(attempts=F("attempts") + 1)
+    if settled or mark.horizon_at is None:
+        if settled:
+            done = set(failing)
+            first = next((row_id for row_id, _, _ in unprocessed if row_id not in done), None)
+            mark.checked_through = mark.horizon_id if first is None else first - 1
+        mark.horizon_id, mark.horizon_at = _inbox_horizon()
+        mark.save()
+    return requeue, len(failing)
+
+
+def _inbox_horizon() -> tuple[int, datetime]:
+    """(the highest inbox id handed out so far, a time read after it)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Not max(id): a sequence value is handed out before its row is committed. Read before the
+            # clock, so every transaction that got an id up to it began before that time.
+            cursor.execute(
+                "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('devices_inbox', 'id')), 0)"
+            )
+            (last,) = cursor.fetchone()
+            cursor.execute("SELECT clock_timestamp()")
+            (read_at,) = cursor.fetchone()
+        return int(last), read_at
+    # SQLite (standalone): one writer at a time, so what is visible is everything written so far.
+    return Inbox.objects.order_by("-id").values_list("id", flat=True).first() or 0, timezone.now()
+
+
+def _no_transaction_before(moment: datetime) -> bool:
+    """Whether every transaction of this database that began before `moment` has ended (ours aside)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        # The platform's processes share one database role, so pg_stat_activity shows their start times.
+        cursor.execute(
+            "SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND xact_start < %s)",
+            [moment],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 # --------------------------------------------------------------------------------------------------

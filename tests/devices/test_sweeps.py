@@ -3,12 +3,14 @@ retention purges old readings and inbox rows, and the screen counters add up."""
 
 from datetime import timedelta
 
+import psycopg2
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from devices.models import Alarm, DeadLetter, Inbox, Reading
+from devices.models import Alarm, DeadLetter, Inbox, InboxSweepMark, Reading
 from devices.selectors import screen_counters
 from devices.services import (
     MAX_ATTEMPTS,
@@ -47,12 +49,84 @@ def test_rows_failing_repeatedly_become_dead_letters(queued):
     point = SensorPointFactory()
     (row_id,) = ingest_messages(messages=[received(point.code, id="poison")], enqueue=False).stored
     Inbox.objects.filter(pk=row_id).update(attempts=MAX_ATTEMPTS)
+    sweep_inbox()  # reads the horizon the next sweep checks up to
     result = sweep_inbox(now=timezone.now() + timedelta(minutes=1))
     assert (result["dead_lettered"], result["requeued"]) == (1, 0)
     letter = DeadLetter.objects.get()
     assert (letter.reason, letter.device_code) == ("processing_failed", point.code)
     assert b'"poison"' in bytes(letter.payload)
     assert Inbox.objects.get(pk=row_id).processed_at is not None  # kept, never processed twice
+
+
+def test_the_processed_mark_is_an_update_in_place():
+    """No index mentions processed_at and the inbox's pages keep room: marking a row processed is a HOT
+    update (no new index entries). An index on the column, or a condition on it, breaks this test."""
+    point = SensorPointFactory()
+    ids = ingest_messages(messages=[received(point.code, value=0) for _ in range(20)], enqueue=False).stored
+
+    def updates() -> tuple[int, int, list[str]]:  # this transaction's so far
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_stat_get_xact_tuples_updated(c.oid), pg_stat_get_xact_tuples_hot_updated(c.oid),"
+                " c.reloptions FROM pg_class c WHERE c.relname = 'devices_inbox'"
+            )
+            return cursor.fetchone()
+
+    updated, hot, _ = updates()
+    process_inbox(ids=ids)
+    updated_after, hot_after, options = updates()
+    assert (updated_after - updated, hot_after - hot) == (20, 20)
+    assert "fillfactor=50" in options
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_does_not_pass_a_row_whose_transaction_is_still_open(queued):
+    """A row gets its id when it is inserted, not when it is committed: the sweeper's mark may only pass
+    ids that no open transaction can still commit, or a row committed late would never be re-queued."""
+    point = SensorPointFactory()
+    db = connection.settings_dict
+    other = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
+    try:
+        with other.cursor() as cursor:  # another listener's batch, its commit delayed
+            cursor.execute(
+                "INSERT INTO devices_inbox (device_code, msg_id, point_id, ts, type, value, received_at, attempts)"
+                " VALUES (%s, 'late', %s, now(), 'smoke', 0, now() - interval '5 minutes', 0) RETURNING id",
+                [point.code, point.id],
+            )
+            (late_id,) = cursor.fetchone()
+        ids = ingest_messages(
+            messages=[received(point.code, value=0) for _ in range(2)], enqueue=False
+        ).stored
+        process_inbox(ids=ids)
+        assert late_id < min(ids)
+        later = timezone.now() + timedelta(minutes=1)
+        assert sweep_inbox(now=later)["requeued"] == 0  # the first sweep reads the horizon
+        assert sweep_inbox(now=later)["requeued"] == 0  # "late" is not visible yet
+        assert InboxSweepMark.objects.get().checked_through < late_id
+        other.commit()
+        assert sweep_inbox(now=later)["requeued"] == 1
+        assert queued == [[late_id]]
+        process_inbox(ids=[late_id])
+        sweep_inbox(now=later)
+        assert InboxSweepMark.objects.get().checked_through >= max(ids)
+    finally:
+        other.close()
+
+
+def test_the_sweeper_reads_from_its_mark_on():
+    """Rows below the mark are not read again: every row up to it was processed when it was set."""
+    point = SensorPointFactory()
+    first = ingest_messages(messages=[received(point.code, value=0) for _ in range(3)], enqueue=False).stored
+    process_inbox(ids=first)
+    second = ingest_messages(messages=[received(point.code, value=0) for _ in range(2)], enqueue=False).stored
+    later = timezone.now() + timedelta(minutes=1)
+    sweep_inbox(now=later)
+    assert sweep_inbox(now=later)["requeued"] == 2
+    assert InboxSweepMark.objects.get().checked_through == min(second) - 1
+    Inbox.objects.filter(pk=first[0]).update(processed_at=None)  # never happens: below the mark
+    process_inbox(ids=second)
+    assert sweep_inbox(now=later)["requeued"] == 0
+    assert InboxSweepMark.objects.get().checked_through >= max(second)
 
 
 def test_sweep_requeues_alarms_waiting_for_their_case(monkeypatch, queued):
