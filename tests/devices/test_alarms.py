@@ -52,6 +52,31 @@ def test_smoke_raises_one_alarm_and_repeats_raise_its_count(t0):
     assert Reading.objects.filter(point_id=point.id, abnormal=True).count() == 3
 
 
+@pytest.mark.parametrize("points", [1, 3, 12])
+def test_alarms_of_many_points_in_one_batch_carry_their_own_points(t0, monkeypatch, points):
+    """The worker reads a point's whole row only when its alarm changes: one by one for a few points,
+    the rest of the batch at once after that (a storm). Each event still names its own point."""
+    sent: list[dict] = []
+    monkeypatch.setattr("devices.services.broadcast_many_on_commit", lambda events: sent.extend(events))
+    batch = [SensorPointFactory() for _ in range(points)]
+    quiet = SensorPointFactory()
+    messages = [received(p.code, **at(t0), value=1) for p in batch] + [
+        received(quiet.code, **at(t0), value=0)
+    ]
+    process_inbox(ids=ingest_messages(messages=messages, enqueue=False).stored)
+    raised = {event["data"]["sensor_point"]: event for event in sent if event["event"] == "alarm.raised"}
+    assert sorted(raised) == sorted(p.code for p in batch)
+    for point in batch:
+        event = raised[point.code]
+        alarm = Alarm.objects.get(pk=event["obj_id"])
+        assert (alarm.point_id, event["grid_id"], event["data"]["lat"]) == (
+            point.id,
+            point.grid_id,
+            point.lat,
+        )
+    assert active(quiet) is None
+
+
 def test_normal_readings_store_readings_and_raise_nothing(t0):
     point = SensorPointFactory()
     feed(point, {**at(t0), "value": 0}, {**at(t0, 60), "type": "heartbeat", "value": None, "battery": 90})
