@@ -8,9 +8,20 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from devices.models import DeadLetter, Inbox, Reading, SensorPoint
-from devices.services import among, bulk_update, epoch_array, ingest_messages, process_inbox
+from devices.services import (
+    among,
+    bulk_update,
+    epoch_array,
+    float_array,
+    ingest_messages,
+    int_array,
+    process_inbox,
+    text_array,
+)
 from tests.devices.conftest import payload, received
 from tests.devices.factories import SensorPointFactory
 
@@ -218,6 +229,28 @@ def test_timestamps_go_to_postgresql_as_unix_seconds_and_come_back_to_the_micros
 def test_a_naive_datetime_is_refused_not_shifted():
     with pytest.raises(ValueError, match="naive"):
         epoch_array([datetime(2026, 12, 5, 12, 0)])  # noqa: DTZ001 (naive on purpose)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ints=st.lists(st.none() | st.integers(-(2**63), 2**63 - 1), max_size=40),
+    floats=st.lists(st.none() | st.floats(width=64), max_size=40),
+    texts=st.lists(st.none() | st.text(st.characters(exclude_characters="\x00")), max_size=40),
+)
+def test_array_literals_read_back_as_psycopg2s_own_lists(ints, floats, texts):
+    """The hot path passes its lists as array literals (int_array, float_array, text_array); PostgreSQL
+    reads them back exactly as the lists psycopg2 adapts itself: every integer of bigint, every double
+    (NaN, infinities, -0.0, the smallest), any text (quotes, backslashes, braces, commas, blanks, "NULL",
+    Chinese), and NULLs."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::bigint[], %s::float8[], %s::text[], %s::bigint[], %s::float8[], %s::text[]",
+            [int_array(ints), float_array(floats), text_array(texts), ints, floats, texts],
+        )
+        ours_i, ours_f, ours_t, theirs_i, theirs_f, theirs_t = cursor.fetchone()
+    assert ours_i == theirs_i == ints
+    assert ours_t == theirs_t == texts
+    assert [repr(x) for x in ours_f] == [repr(x) for x in theirs_f] == [repr(x) for x in floats]
 
 
 def test_among_matches_ids_and_codes():
