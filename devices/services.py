@@ -340,7 +340,7 @@ class AlarmChanges:
     @classmethod
     def for_points(cls, now: datetime, point_ids: Iterable[int]) -> "AlarmChanges":
         alarms: Iterable[Alarm]
-        if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
+        if connection.vendor == "postgresql":  # fixed SQL: see _claim_inbox
             sql = "SELECT * FROM devices_alarm WHERE point_id = ANY(%s::bigint[]) AND cleared_at IS NULL"
             alarms = Alarm.objects.raw(sql, [int_array(point_ids)])
         else:
@@ -488,10 +488,7 @@ def process_inbox(*, ids: Sequence[int], redelivered: bool = False) -> int:
     if redelivered:
         Inbox.objects.filter(id__in=ids, processed_at__isnull=True).update(attempts=F("attempts") + 1)
     with transaction.atomic():
-        # By primary key only, processed_at checked here: with `processed_at IS NULL` in the query the
-        # planner took the partial index of unprocessed rows (until 2026-12-06) and read the whole
-        # backlog for each task.
-        rows = [InboxRow(*values[:-1]) for values in _lock_inbox(ids) if values[-1] is None]
+        rows = [InboxRow(*values) for values in _claim_inbox(ids, timezone.now())]
         if not rows:
             return 0
         poison = [row for row in rows if row.attempts >= MAX_ATTEMPTS]
@@ -499,42 +496,33 @@ def process_inbox(*, ids: Sequence[int], redelivered: bool = False) -> int:
             _dead_letter_rows(poison, Reason.PROCESSING_FAILED, f"processing failed {MAX_ATTEMPTS} times")
             rows = [row for row in rows if row.attempts < MAX_ATTEMPTS]
         _Batch(rows, timezone.now()).run()
-        done = [row.id for row in rows] + [row.id for row in poison]
-        _mark_processed(done, timezone.now())
     return len(rows)
 
 
 # The hot path's queries as fixed SQL on PostgreSQL: Django compiled each of them for every task, at a
 # cost of ~0.3 ms of Python apiece, more than PostgreSQL took to run them. Elsewhere (SQLite) the ORM.
-_LOCK_INBOX = (
-    f"SELECT {', '.join(InboxRow._fields)}, processed_at FROM devices_inbox WHERE id = ANY(%s::bigint[])"  # noqa: S608
-    " ORDER BY id FOR UPDATE SKIP LOCKED"
+#
+# A task claims its rows with the processed mark itself: one UPDATE locks the rows among its ids that are
+# still unprocessed, marks them and returns them. (A SELECT ... FOR UPDATE and then the mark wrote each
+# row twice, a lock record and a new version.) The mark commits with the batch's readings and alarms, or
+# not at all. Tasks share rows only after a redelivery or a sweep: the later one waits for the rows the
+# other holds, then skips those it committed. By primary key (the inbox has no index on processed_at).
+_CLAIM_INBOX = (
+    "UPDATE devices_inbox SET processed_at = %s WHERE id = ANY(%s::bigint[]) AND processed_at IS NULL"  # noqa: S608
+    f" RETURNING {', '.join(InboxRow._fields)}"
 )
 
 
-def _lock_inbox(ids: list[int]) -> list[tuple]:
-    """(InboxRow's fields, processed_at) of the rows among `ids` no other task holds, locked."""
+def _claim_inbox(ids: list[int], at: datetime) -> list[tuple]:
+    """InboxRow's fields of the rows among `ids` not yet processed, now marked processed at `at`."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_LOCK_INBOX, [int_array(ids)])
+            cursor.execute(_CLAIM_INBOX, [at, int_array(ids)])
             return cursor.fetchall()
-    return list(
-        Inbox.objects.select_for_update(skip_locked=True)
-        .filter(id__in=ids)
-        .order_by("id")
-        .values_list(*InboxRow._fields, "processed_at")
-    )
-
-
-def _mark_processed(ids: list[int], at: datetime) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE devices_inbox SET processed_at = %s WHERE id = ANY(%s::bigint[])",
-                [at, int_array(ids)],
-            )
-        return
-    Inbox.objects.filter(id__in=ids).update(processed_at=at)
+    # SQLite (standalone): one writer at a time, so reading and then marking claims the rows as well.
+    rows = list(Inbox.objects.filter(id__in=ids, processed_at__isnull=True).values_list(*InboxRow._fields))
+    Inbox.objects.filter(id__in=[row[0] for row in rows]).update(processed_at=at)
+    return rows
 
 
 def epoch_array(values: Iterable[datetime | None]) -> str:
@@ -697,7 +685,7 @@ def lock_points(point_ids: Iterable[int], *, skip_locked: bool = False) -> dict[
 
 
 def _scenes(ids: set[int]) -> dict[int, Scene]:
-    if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
+    if connection.vendor == "postgresql":  # fixed SQL: see _claim_inbox
         return {
             scene.id: scene
             for scene in Scene.objects.raw("SELECT * FROM devices_scene WHERE id = ANY(%s)", [list(ids)])
@@ -811,7 +799,7 @@ _WHOLE_POINT_ROWS = (
 
 
 def _whole_point_rows(ids: list[int]) -> Iterable[tuple]:
-    if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
+    if connection.vendor == "postgresql":  # fixed SQL: see _claim_inbox
         with connection.cursor() as cursor:
             cursor.execute(_WHOLE_POINT_ROWS, [int_array(ids)])
             return cursor.fetchall()
@@ -822,7 +810,7 @@ def lock_point_states(point_ids: Iterable[int]) -> dict[int, PointState]:
     """Lock points (id order, as lock_points) and read their state."""
     ids = sorted(set(point_ids))
     rows: Iterable[tuple]
-    if connection.vendor == "postgresql":  # fixed SQL: see _lock_inbox
+    if connection.vendor == "postgresql":  # fixed SQL: see _claim_inbox
         with connection.cursor() as cursor:
             cursor.execute(_LOCK_POINT_STATES, [int_array(ids)])
             rows = cursor.fetchall()

@@ -2,8 +2,11 @@
 
 import json
 import random
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
+import psycopg2
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -159,10 +162,10 @@ def test_enqueue_happens_after_commit(django_capture_on_commit_callbacks, monkey
     assert queued == [result.stored]
 
 
-def test_a_task_locks_its_rows_by_primary_key_whatever_the_backlog():
-    """With `processed_at IS NULL` in the locking query, PostgreSQL planned it on the partial index of
-    unprocessed rows whenever its statistics were older than a burst (they said "almost none"), and read
-    the whole backlog for every task: throughput fell as the backlog grew."""
+def test_a_task_claims_its_rows_by_primary_key_whatever_the_backlog():
+    """With the partial index of unprocessed rows (until 2026-12-06), PostgreSQL planned the task's query
+    on it whenever its statistics were older than a burst (they said "almost none"), and read the whole
+    backlog for every task: throughput fell as the backlog grew."""
     point = SensorPointFactory()
     done = ingest_messages(messages=[received(point.code, value=0) for _ in range(300)], enqueue=False)
     process_inbox(ids=done.stored)
@@ -171,9 +174,9 @@ def test_a_task_locks_its_rows_by_primary_key_whatever_the_backlog():
     backlog = ingest_messages(messages=[received(point.code, value=0) for _ in range(300)], enqueue=False)
     with CaptureQueriesContext(connection) as queries:
         assert process_inbox(ids=backlog.stored[:5]) == 5
-    locking = next(q["sql"] for q in queries.captured_queries if "FOR UPDATE SKIP LOCKED" in q["sql"])
+    claiming = next(q["sql"] for q in queries.captured_queries if "UPDATE devices_inbox" in q["sql"])
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {locking}")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {claiming}")
         plan = json.dumps(cursor.fetchone()[0])
     assert "devices_inbox_pkey" in plan
     assert Inbox.objects.filter(processed_at__isnull=True).count() == 295
@@ -283,3 +286,65 @@ def test_received_messages_count_in_the_screen_rate(monkeypatch):
     ingest_messages(messages=[received(point.code, id="r0"), received("GHOST", id="g")], enqueue=False)
     monkeypatch.setattr(time, "time", lambda: second + 1.5)
     assert messages_per_second(window=1) == 9  # duplicates and dead letters were received too
+
+
+def _claim_elsewhere(ids: list[int]):
+    """Another task's open transaction that has claimed `ids` (the same UPDATE as process_inbox)."""
+    db = connection.settings_dict
+    other = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432)
+    with other.cursor() as cursor:
+        cursor.execute(
+            "UPDATE devices_inbox SET processed_at = now() WHERE id = ANY(%s) AND processed_at IS NULL", [ids]
+        )
+        assert cursor.rowcount == len(ids)
+    return other
+
+
+def _process_in_a_thread(ids: list[int]) -> tuple[threading.Thread, list[int]]:
+    from django.db import connections
+
+    processed: list[int] = []
+
+    def run() -> None:
+        try:
+            processed.append(process_inbox(ids=ids))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, processed
+
+
+def _waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        for _ in range(100):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("other_task", ["commits", "rolls back"])
+def test_a_task_waits_for_rows_another_holds_and_skips_them_once_committed(other_task):
+    """A redelivered task and the original share rows: each row is processed by exactly one of them, and
+    rows whose first task failed are processed by the second."""
+    point = SensorPointFactory()
+    ids = ingest_messages(messages=[received(point.code, value=0) for _ in range(3)], enqueue=False).stored
+    other = _claim_elsewhere(ids[:2])
+    try:
+        thread, processed = _process_in_a_thread(ids)
+        assert _waits_for_a_lock()
+        other.commit() if other_task == "commits" else other.rollback()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+    finally:
+        other.close()
+    expected = 1 if other_task == "commits" else 3
+    assert processed == [expected]
+    assert Reading.objects.count() == expected
+    assert Inbox.objects.filter(processed_at__isnull=True).count() == 0
