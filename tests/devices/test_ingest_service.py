@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg2
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -301,8 +301,6 @@ def _claim_elsewhere(ids: list[int]):
 
 
 def _process_in_a_thread(ids: list[int]) -> tuple[threading.Thread, list[int]]:
-    from django.db import connections
-
     processed: list[int] = []
 
     def run() -> None:
