@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests. Tests run on the real PostgreSQL, Redis and Mosquitto (make test)."""
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -119,6 +120,16 @@ def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def page_assets(html: str) -> list[str]:
+    """Every src and href in a page: scripts, stylesheets, icons and links."""
+    return re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', html)
+
+
+def offsite_assets(html: str) -> list[str]:
+    """Scripts and stylesheets a page would fetch from another host (a CDN); we serve our own."""
+    return [url for url in page_assets(html) if "://" in url or url.startswith("//")]
 
 
 def free_port() -> int:

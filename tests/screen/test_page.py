@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.conftest import offsite_assets
+
 pytestmark = pytest.mark.django_db
 
 
@@ -36,7 +38,7 @@ def test_the_page_hands_the_script_its_configuration(client, world, settings):
     for asset in ("vendor/echarts/echarts.min.js", "vendor/markercluster/leaflet.markercluster.js", "js/screen.js",
                   "css/screen.css", "leaflet/leaflet.js"):  # fmt: skip
         assert asset in html  # served from here: no CDN at run time
-    assert "cdn" not in html.lower()
+    assert offsite_assets(html) == []
 
 
 def test_the_page_speaks_simplified_chinese_by_default(client, world):
