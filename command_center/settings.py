@@ -185,11 +185,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "cases"
+# The first matching pattern wins: the specific ones go first.
 CELERY_TASK_ROUTES = {
-    "devices.tasks.*": {"queue": "ingest"},
-    "cases.tasks.*": {"queue": "cases"},
     "cases.tasks.send_notification*": {"queue": "notify"},
     "*.tasks.*report*": {"queue": "reports"},
+    # Case workflows must not hold up ingest.
+    "devices.tasks.open_alarm_cases": {"queue": "cases"},
+    "devices.tasks.*": {"queue": "ingest"},
+    "cases.tasks.*": {"queue": "cases"},
 }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"

@@ -445,8 +445,7 @@ def enqueue_alarm_cases(alarm_ids: Sequence[int]) -> None:
     from .tasks import open_alarm_cases
 
     for start in range(0, len(alarm_ids), PROCESS_CHUNK):
-        # The cases queue: case workflows must not hold up ingest.
-        open_alarm_cases.apply_async(args=[list(alarm_ids[start : start + PROCESS_CHUNK])], queue="cases")
+        open_alarm_cases.delay(list(alarm_ids[start : start + PROCESS_CHUNK]))  # on the cases queue
 
 
 # --------------------------------------------------------------------------------------------------

@@ -85,6 +85,26 @@ def test_every_queue_tasks_are_routed_to_has_a_worker_and_ingest_one_of_its_own(
     assert ["ingest"] in workers.values()  # alarms never wait behind case workflows
 
 
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("devices.tasks.process_inbox", "ingest"),
+        ("devices.tasks.sweep_inbox", "ingest"),
+        ("devices.tasks.sweep_offline_points", "ingest"),
+        ("devices.tasks.open_alarm_cases", "cases"),
+        ("cases.tasks.escalate_case", "cases"),
+        ("cases.tasks.sweep_deadlines", "cases"),
+        ("cases.tasks.send_notification", "notify"),
+    ],
+)
+def test_each_task_goes_to_its_queue(task, queue):
+    from command_center import celery_app
+
+    celery_app.loader.import_default_modules()
+    assert task in celery_app.tasks
+    assert celery_app.amqp.router.route({}, task)["queue"].name == queue
+
+
 def test_every_file_mounted_from_the_repository_exists():
     for name, service in SERVICES.items():
         for volume in service.get("volumes", []):
