@@ -610,10 +610,13 @@ def apply_transition(
     key = (idempotency_key or "").strip()[:100] or None
     try:
         with transaction.atomic():
-            # of=self: lock the case row only, not its category's (which every new case reads).
+            # of=self: lock the case row only, not its category's (which every new case reads). The
+            # compound names the place in the case's event: loaded lazily, it cost a query (and the
+            # decoding of its boundary) a transition.
             case = (
                 Case.objects.select_for_update(of=("self",))
-                .select_related("category")
+                .select_related("category", "compound")
+                .defer("compound__boundary")
                 .filter(pk=case_id)
                 .first()
             )

@@ -11,6 +11,7 @@ from devices.services import (
     AlarmStateError,
     acknowledge_alarm,
     alarm_source_key,
+    check_cluster,
     clear_alarm,
     ingest_messages,
     mark_false_alarm,
@@ -251,6 +252,39 @@ def test_acknowledge_clear_and_false_alarm(t0):
     assert (false.false_alarm, false.clear_reason) == (True, "manual")
     feed(point, {**at(t0, 10), "value": 1})  # the sensor alarms again: a new alarm
     assert active(point).pk != alarm.pk
+
+
+def test_the_cluster_rule_counts_points_of_its_compound_alarming_in_the_window(t0):
+    """Counted: distinct points of this compound whose alarm of the scene was raised within the window
+    and is not a false alarm. Not counted: other compounds, a false alarm, an alarm raised earlier."""
+    from cases.catalogue import ensure_default_catalogue
+    from cases.models import Case
+
+    ensure_default_catalogue()
+    smoke = scene("smoke")
+    a = SensorPointFactory()
+    b, c, d = (SensorPointFactory(place=a.compound, code=f"SD-W{i}") for i in range(3))
+    x, y = SensorPointFactory(code="SD-X0"), SensorPointFactory(code="SD-X1")
+    for n, point in enumerate([a, b, c, d, x, y]):
+        feed(point, {**at(t0, n), "value": 1})
+    feed(a, {**at(t0, 30), "value": 1})  # a repeat: still one point
+    mark_false_alarm(alarm_id=active(d).pk, user=UserFactory(role="dispatcher"))
+    now = timezone.now()
+    window = timedelta(seconds=smoke.cluster_window_seconds)
+    Alarm.objects.filter(point=c).update(raised_at=now - window - timedelta(seconds=1))
+    key = f"cluster:smoke:compound:{a.compound_id}"
+
+    assert smoke.cluster_points == 3
+    assert check_cluster(scene=smoke, compound_id=a.compound_id, now=now) is None
+    assert not Case.objects.filter(source_key=key).exists()
+
+    Alarm.objects.filter(point=c).update(raised_at=now - window + timedelta(seconds=1))
+    case_id = check_cluster(scene=smoke, compound_id=a.compound_id, now=now)
+    case = Case.objects.get(source_key=key)
+    assert case.pk == case_id
+    assert (case.emergency, case.compound_id, case.occurred_at) == (True, a.compound_id, t0)
+    assert "3" in case.title and a.compound.name in case.title
+    assert check_cluster(scene=smoke, compound_id=x.compound_id, now=now) is None
 
 
 def test_marking_an_active_alarm_false_clears_it_and_stops_its_case(t0):
