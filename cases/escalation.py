@@ -281,13 +281,17 @@ def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
     }
 
 
+NOTIFICATIONS_PER_TASK = 100
+
+
 def enqueue_notifications(ids: list[int]) -> None:
+    """After commit, one send_notifications task per 100 of these notifications."""
     if not ids:
         return
-    from .tasks import send_notification
+    from .tasks import send_notifications
 
     def enqueue() -> None:
-        for notification_id in ids:
-            send_notification.delay(notification_id)
+        for start in range(0, len(ids), NOTIFICATIONS_PER_TASK):
+            send_notifications.delay(ids[start : start + NOTIFICATIONS_PER_TASK])
 
     transaction.on_commit(enqueue)

@@ -19,6 +19,14 @@ def escalate_case(case_id: int) -> int:
     return services.fire_due_escalations(case_id=case_id)
 
 
+@shared_task(name="cases.tasks.send_notifications")
+def send_notifications(notification_ids: list[int]) -> list[str]:
+    """One task for the notifications one action created: a task cost the worker more CPU than a
+    delivery. Each is delivered and recorded on its own (notify.deliver); the sweep requeues any left."""
+    return [notify.deliver(notification_id) for notification_id in notification_ids]
+
+
 @shared_task(name="cases.tasks.send_notification")
 def send_notification(notification_id: int) -> str:
+    """One notification (tasks queued before send_notifications existed)."""
     return notify.deliver(notification_id)

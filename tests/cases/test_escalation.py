@@ -1,8 +1,11 @@
 """Escalation policies copied onto cases, the overdue sweep, repeats, stops; notifications idempotent."""
 
+import base64
+import json
 from datetime import timedelta
 
 import pytest
+import redis
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -76,6 +79,33 @@ def test_a_due_step_notifies_once_per_person_and_channel(catalogue, place) -> No
     escalated = Case.objects.get(pk=case_id).events.filter(action="escalate")
     assert escalated.count() == 6
     assert escalated.first().data["recipients"] == ["prop"]
+
+
+def test_a_step_queues_its_notifications_as_one_task_that_delivers_each(  # type: ignore[no-untyped-def]
+    catalogue, place, django_capture_on_commit_callbacks, settings
+) -> None:
+    """One task for a step's notifications, on the real broker: a Celery task cost the worker more CPU
+    than a delivery (a smoke case's first steps notify 3-10 people)."""
+    from cases.tasks import send_notifications
+
+    case_id = smoke_alarm(place)
+    step = CaseEscalation.objects.get(case_id=case_id, position=1)
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    waiting = broker.llen("notify")
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_transition(case_id=case_id, action="escalate", params={"step": step.pk}, at=timezone.now())
+    created = sorted(Notification.objects.filter(escalation=step).values_list("pk", flat=True))
+    assert len(created) == 2
+    assert broker.llen("notify") == waiting + 1
+    message = json.loads(broker.lpop("notify"))  # kombu pushes on the left
+    assert message["headers"]["task"] == "cases.tasks.send_notifications"
+    args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+    assert sorted(args[0]) == created
+
+    assert send_notifications(args[0]) == ["sent", "sent"]
+    assert set(Notification.objects.filter(pk__in=created).values_list("status", flat=True)) == {"sent"}
+    assert NotificationAttempt.objects.filter(notification_id__in=created).count() == 2
+    assert send_notifications(args[0]) == ["", ""]  # delivered already: nothing is sent twice
 
 
 def fire_first_step(case_id: int) -> int:

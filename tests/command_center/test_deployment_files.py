@@ -95,6 +95,7 @@ def test_every_queue_tasks_are_routed_to_has_a_worker_and_ingest_one_of_its_own(
         ("cases.tasks.escalate_case", "cases"),
         ("cases.tasks.sweep_deadlines", "cases"),
         ("cases.tasks.send_notification", "notify"),
+        ("cases.tasks.send_notifications", "notify"),
     ],
 )
 def test_each_task_goes_to_its_queue(task, queue):
