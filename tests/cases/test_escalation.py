@@ -108,6 +108,39 @@ def test_a_step_queues_its_notifications_as_one_task_that_delivers_each(  # type
     assert send_notifications(args[0]) == ["", ""]  # delivered already: nothing is sent twice
 
 
+def queued_tasks(broker: redis.Redis, queue: str, since: int) -> list[str]:
+    """Names of the tasks pushed on `queue` since it held `since` messages (kombu pushes on the left)."""
+    messages = broker.lrange(queue, 0, broker.llen(queue) - since - 1)
+    return [json.loads(message)["headers"]["task"] for message in messages]
+
+
+def test_an_alarm_case_fires_its_due_steps_in_the_task_that_opened_it(  # type: ignore[no-untyped-def]
+    catalogue, place, django_capture_on_commit_callbacks, settings
+) -> None:
+    """Alarm cases are opened by a task on the cases queue: their steps due at once fire there, after
+    commit, without an escalate_case task of their own. Other new cases queue that task."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    cases, notify = broker.llen("cases"), broker.llen("notify")
+    with django_capture_on_commit_callbacks(execute=True):
+        case_id = smoke_alarm(place)
+    fired = CaseEscalation.objects.filter(case_id=case_id, fire_count=1)
+    assert sorted(fired.values_list("position", flat=True)) == [1, 2]
+    assert Case.objects.get(pk=case_id).events.filter(action="escalate").count() == 2
+    assert queued_tasks(broker, "cases", cases) == []
+    assert queued_tasks(broker, "notify", notify) == ["cases.tasks.send_notifications"] * 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = create_case(
+            source=Case.Source.PATROL, category_code="fire-smoke", lat=place.compound.centre_lat,
+            lng=place.compound.centre_lng, title="巡查发现烟雾",
+        )  # fmt: skip
+    assert not CaseEscalation.objects.filter(case=report, fire_count__gt=0).exists()
+    assert queued_tasks(broker, "cases", cases) == ["cases.tasks.escalate_case"]
+    for queue, before in (("cases", cases), ("notify", notify)):
+        while broker.llen(queue) > before:
+            broker.lpop(queue)
+
+
 def fire_first_step(case_id: int) -> int:
     """Queries taken to fire step 1 (the department, in-app and SMS) of the case."""
     step = CaseEscalation.objects.get(case_id=case_id, position=1)
