@@ -109,6 +109,7 @@ def test_utc_z_suffix_and_float_battery_are_accepted():
         (body(id=""), Reason.BAD_VALUE),
         (body(id="x" * 65), Reason.BAD_VALUE),
         (body(id="a\u0000b"), Reason.BAD_VALUE),
+        (body(id="a\ud800"), Reason.BAD_VALUE),  # a lone surrogate (JSON escape): not UTF-8, not storable
         (body(value=2), Reason.BAD_VALUE),
         (body(type="sos", value=0), Reason.BAD_VALUE),
         (b'{"id": "a", "ts": "2026-11-21T08:00:00+08:00", "type": "temperature", "value": 1e400}',
@@ -126,6 +127,7 @@ def test_utc_z_suffix_and_float_battery_are_accepted():
         (body(ts="9999-12-31T23:59:59-23:59"), Reason.TS_OUT_OF_RANGE),
         (body(ts="0001-01-01T00:00:00+23:59"), Reason.TS_OUT_OF_RANGE),
         (body(type="radiation"), Reason.UNKNOWN_TYPE),
+        (body(type="smoke\udfff"), Reason.UNKNOWN_TYPE),
         (body(device="SD-0002"), Reason.TOPIC_MISMATCH),
     ],
 )  # fmt: skip
