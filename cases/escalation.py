@@ -1,4 +1,5 @@
-"""Escalation: a policy's steps are copied onto the case when it starts; the beat sweep fires due steps.
+"""Escalation: a policy's steps are copied onto the case when it starts; the steps due at once (wait 0)
+fire as the case is created, in its transaction (fire_new_step); the beat sweep fires the others.
 
 A step waits `after_minutes` from its anchor (the case's start, or the moment its current stage went
 overdue), then notifies a target by its channels, repeats up to the policy's limit, and stops when the
@@ -7,7 +8,7 @@ Nothing here uses Celery ETA/countdown: due times live in the database (DESIGN.m
 """
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +32,9 @@ from .models import (
     StepAnchor,
     StepUntil,
 )
+
+if TYPE_CHECKING:
+    from .workflow import NewCase
 
 S = Case.Status
 # After acceptance the "until accepted" steps stop; a reopened or reworked case is dispatched again.
@@ -208,11 +212,10 @@ def message_for(case: Case, *, reason: str) -> tuple[str, str]:
     return subject[:200], body
 
 
-def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
-    """Notify a due step's target (inside apply_transition's transaction); returns the event's details."""
+def _check_due(step: CaseEscalation | None, case: Case, now: datetime) -> CaseEscalation:
+    """The step, if it may fire now (the case machine's rule for "escalate")."""
     from .workflow import IllegalTransition
 
-    step = CaseEscalation.objects.select_for_update().filter(pk=step_id, case=case).first()
     if (
         step is None
         or step.state != CaseEscalation.State.WAITING
@@ -222,8 +225,14 @@ def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
         or is_finished(step, case)
     ):
         raise IllegalTransition(_("This escalation step is not due."))
-    fire_no = step.fire_count + 1
-    users = recipients(case, step.target, at=now)
+    return step
+
+
+def _notifications(
+    case: Case, step: CaseEscalation, fire_no: int, users: list[User], now: datetime
+) -> list[Notification]:
+    """One notification a person and channel of the step (one for a webhook); the case and the step are
+    in the database (their ids make the idempotency keys and the message)."""
     reason = _("Escalation step %(n)s: %(target)s.") % {
         "n": step.position,
         "target": step.get_target_display(),
@@ -251,6 +260,35 @@ def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
                     next_attempt_at=now + timedelta(seconds=60),
                 )
             )
+    return wanted
+
+
+def _fired(step: CaseEscalation, users: list[User], now: datetime, notifications: int) -> dict[str, Any]:
+    """Count the firing on the step (it waits for its next repeat, or is done); the event's details."""
+    step.fire_count += 1
+    step.last_fired_at = now
+    if step.fire_count <= step.repeat_limit:
+        step.due_at = now + timedelta(minutes=max(step.repeat_every_minutes, 1))
+    else:
+        step.state = CaseEscalation.State.DONE
+        step.due_at = None
+    return {
+        "step": step.position,
+        "target": step.target,
+        "channels": list(step.channels),
+        "recipients": [user.username for user in users],
+        "recipient_names": [str(user) for user in users],
+        "notifications": notifications,
+        "fire": step.fire_count,
+    }
+
+
+def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
+    """Notify a due step's target (inside apply_transition's transaction); returns the event's details."""
+    locked = CaseEscalation.objects.select_for_update().filter(pk=step_id, case=case).first()
+    step = _check_due(locked, case, now)
+    users = recipients(case, step.target, at=now)
+    wanted = _notifications(case, step, step.fire_count + 1, users, now)
     # Keys already there are kept as they are (idempotent). The step's row lock keeps any other firing of
     # this step out until we commit, so the rest are new: one INSERT, where get_or_create took a SELECT,
     # a savepoint and an INSERT for each (a smoke case's first steps notify 3-10 people at once).
@@ -261,24 +299,44 @@ def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
     )
     new = Notification.objects.bulk_create([n for n in wanted if n.idempotency_key not in existing])
     created = [n.pk for n in new if n.status == Notification.Status.PENDING]
-    step.fire_count = fire_no
-    step.last_fired_at = now
-    if fire_no <= step.repeat_limit:
-        step.due_at = now + timedelta(minutes=max(step.repeat_every_minutes, 1))
-    else:
-        step.state = CaseEscalation.State.DONE
-        step.due_at = None
+    details = _fired(step, users, now, len(created))
     step.save(update_fields=["fire_count", "last_fired_at", "due_at", "state"])
     enqueue_notifications(created)
-    return {
-        "step": step.position,
-        "target": step.target,
-        "channels": list(step.channels),
-        "recipients": [user.username for user in users],
-        "recipient_names": [str(user) for user in users],
-        "notifications": len(created),
-        "fire": fire_no,
-    }
+    return details
+
+
+class Firing(NamedTuple):
+    """A step of a new case fired before the case was inserted: its notifications are written after."""
+
+    step: CaseEscalation
+    fire_no: int
+    users: list[User]
+    at: datetime
+
+
+def fire_new_step(new: "NewCase", *, position: int, now: datetime) -> dict[str, Any]:
+    """fire_step for a case not inserted yet: the step changes in memory and the firing is kept on
+    `new`; insert_new_case writes its notifications once the case and its steps have ids."""
+    case = new.case
+    step = _check_due(next((s for s in new.escalations if s.position == position), None), case, now)
+    users = recipients(case, step.target, at=now)
+    fire_no = step.fire_count + 1
+    # The count the event records: the notifications that will be sent (those with an address).
+    sendable = sum(
+        1
+        for channel in step.channels
+        for user in ([None] if channel == Channel.WEBHOOK else users)
+        if _address(user, channel)
+    )
+    new.firings.append(Firing(step, fire_no, users, now))
+    return _fired(step, users, now, sendable)
+
+
+def notify_new_case(case: Case, firings: list[Firing]) -> None:
+    """Write the notifications of a new case's steps fired before it was inserted; send after commit."""
+    wanted = [n for f in firings for n in _notifications(case, f.step, f.fire_no, f.users, f.at)]
+    new = Notification.objects.bulk_create(wanted)
+    enqueue_notifications([n.pk for n in new if n.status == Notification.Status.PENDING])
 
 
 NOTIFICATIONS_PER_TASK = 100

@@ -7,7 +7,7 @@ bookkeeping around them. Keyword-only, typed; callers hold their own transaction
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -119,15 +119,14 @@ def create_case(
     auto: bool = True,
     savepoint: bool = True,
     read_back: bool = True,
-    escalate: Callable[[int], None] | None = None,
 ) -> Case:
     """Create a case in `discovered`, then file and dispatch it as its category says.
 
     Reports with an open case of the same category nearby stay in `discovered` for the dispatcher to
     merge or file (sensor cases excepted: their source key already deduplicates them).
-    open_case_from_alarm passes `savepoint=False` (it holds a savepoint around the call),
-    `read_back=False` (it needs the id only: the case is returned as built, not read again) and
-    `escalate`, what fires the steps due at once after commit (by default an escalate_case task).
+    Escalation steps due at once fire as the case is created (_fire_due_steps).
+    open_case_from_alarm passes `savepoint=False` (it holds a savepoint around the call) and
+    `read_back=False` (it needs the id only: the case is returned as built, not read again).
     """
     if source not in Case.Source.values:
         message = _("Unknown source %(source)s.") % {"source": source}
@@ -178,32 +177,28 @@ def create_case(
         new = workflow.start_new_case(case, escalations, actor=reporter, role=who)
         if auto:
             _auto_advance(new, now)
+        _fire_due_steps(new, now)
         creation = workflow.insert_new_case(new)
         if photos:
             save_photos(case=case, event=creation, photos=photos, uploaded_by=reporter)
-        if any(
-            step.state == CaseEscalation.State.WAITING and step.due_at is not None and step.due_at <= now
-            for step in escalations
-        ):
-            case_id = case.pk
-            fire = escalate or _enqueue_escalation
-            # Robust: the case is committed whatever happens here; the deadline sweep fires due steps.
-            transaction.on_commit(lambda: fire(case_id), robust=True)
     return Case.objects.select_related("category").get(pk=case.pk) if read_back else case
 
 
-def _enqueue_escalation(case_id: int) -> None:
-    from .tasks import escalate_case
-
-    escalate_case.delay(case_id)
-
-
-def _escalate_in_this_task(case_id: int) -> None:
-    """Alarm cases are opened by a task on the cases queue (devices.tasks.open_alarm_cases), where the
-    escalate_case task would run too: the due steps are fired here, as that task would. That task cost
-    the worker 3-4 ms of Celery's own work a case, and in a storm it waited behind every alarm queued
-    before it, so a case's first notifications went out long after the case was opened."""
-    fire_due_escalations(case_id=case_id)
+def _fire_due_steps(new: workflow.NewCase, now: datetime) -> None:
+    """Steps due at once (wait 0 from the start) fire before the case is inserted, in its transaction:
+    the case, its events and its first notifications are written together, and one task sends them.
+    (After commit, in transitions and tasks of their own, they cost an alarm's case more than half of
+    its worker CPU: the case read and locked again, a step, an event and a task each.)"""
+    due = [
+        step
+        for step in new.escalations
+        if step.state == CaseEscalation.State.WAITING and step.due_at is not None and step.due_at <= now
+    ]
+    for step in due:  # in position order, as copied from the policy
+        try:
+            workflow.advance_new_case(new, action="escalate", at=now, params={"position": step.position})
+        except WorkflowError:
+            continue  # not due in the case's status: the deadline sweep looks again
 
 
 def _auto_advance(new: workflow.NewCase, now: datetime) -> None:
@@ -308,7 +303,6 @@ def open_case_from_alarm(
                     sensor_code=sensor_code[:64],
                     savepoint=False,  # this block's savepoint is enough
                     read_back=False,
-                    escalate=_escalate_in_this_task,
                 )
             return case.pk
         except IntegrityError:

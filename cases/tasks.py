@@ -15,7 +15,8 @@ def sweep_deadlines(at: str | None = None) -> dict[str, int]:
 
 @shared_task(name="cases.tasks.escalate_case")
 def escalate_case(case_id: int) -> int:
-    """Fire a new case's steps that are due at once (wait 0), without waiting for the next sweep."""
+    """Fire a case's due steps now. Kept for tasks queued before new cases fired their steps due at
+    once as they were created (services._fire_due_steps); nothing queues it any more."""
     return services.fire_due_escalations(case_id=case_id)
 
 

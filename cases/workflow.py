@@ -9,7 +9,7 @@ does not allow it, 400 bad input; nothing is written when one is raised.
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -25,6 +25,9 @@ from command_center.realtime import broadcast_many_on_commit, broadcast_on_commi
 from . import calendar as cal
 from .models import Case, CaseEscalation, CaseEvent, CasePhoto, Category, Stage
 from .photos import PhotoUpload, check_photos, save_photos
+
+if TYPE_CHECKING:
+    from .escalation import Firing
 
 S = Case.Status
 
@@ -183,6 +186,7 @@ class Context:
     data: dict[str, Any] = field(default_factory=dict)  # stored on the event
     target: str | None = None
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    new: "NewCase | None" = None  # a case not inserted yet (advance_new_case)
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -533,9 +537,12 @@ def _on_mark_overdue(ctx: Context) -> None:
 
 
 def _on_escalate(ctx: Context) -> None:
-    from .escalation import fire_step
+    from .escalation import fire_new_step, fire_step
 
-    ctx.data.update(fire_step(ctx.case, step_id=int(ctx.params["step"]), now=ctx.now))
+    if ctx.new is not None:  # a new case's step, by position: it has no id yet
+        ctx.data.update(fire_new_step(ctx.new, position=int(ctx.params["position"]), now=ctx.now))
+    else:
+        ctx.data.update(fire_step(ctx.case, step_id=int(ctx.params["step"]), now=ctx.now))
 
 
 ACTION_RULES: dict[str, Callable[[Context], None]] = {
@@ -663,6 +670,7 @@ class NewCase:
     escalations: list[CaseEscalation]
     events: list[CaseEvent] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    firings: list["Firing"] = field(default_factory=list)  # steps fired: notifications to write
 
 
 def start_new_case(
@@ -689,22 +697,26 @@ def start_new_case(
     return new
 
 
-def advance_new_case(new: NewCase, *, action: str, at: datetime) -> None:
-    """apply_transition by the system on a case not inserted yet (services.create_case files and
-    dispatches it): the same checks and changes, one event, one version more, one message. On a
-    WorkflowError the case is as before."""
+def advance_new_case(
+    new: NewCase, *, action: str, at: datetime, params: Mapping[str, Any] | None = None
+) -> None:
+    """apply_transition by the system on a case not inserted yet (services.create_case files,
+    dispatches and fires its steps due at once): the same checks and changes, one event, one version
+    more, one message. On a WorkflowError the case and its steps are as before."""
     transition = TRANSITIONS[action]
     case = new.case
     assert case.pk is None, "advance_new_case is for a case not inserted yet"
     before = _snapshot(case)
     steps = [_snapshot(step) for step in new.escalations]
+    fired = len(new.firings)
     try:
         _check_allowed(case, transition, None, SYSTEM)
-        _apply(case, transition, None, SYSTEM, "", {}, [], None, at, new)
+        _apply(case, transition, None, SYSTEM, "", params or {}, [], None, at, new)
     except WorkflowError:
         for instance, values in [(case, before), *zip(new.escalations, steps, strict=True)]:
             for name, value in values.items():
                 setattr(instance, name, value)
+        del new.firings[fired:]
         raise
 
 
@@ -717,6 +729,10 @@ def insert_new_case(new: NewCase) -> CaseEvent:
         step.case = case
     CaseEscalation.objects.bulk_create(new.escalations)
     CaseEvent.objects.bulk_create(new.events)  # in order: ids follow the transitions
+    if new.firings:
+        from .escalation import notify_new_case
+
+        notify_new_case(case, new.firings)
     for message in new.messages:
         message["obj_id"] = case.pk
     broadcast_many_on_commit(new.messages)
@@ -736,7 +752,7 @@ def _apply(
     new: NewCase | None = None,
 ) -> Case:
     before = _snapshot(case)
-    ctx = Context(case, transition, actor, role, params, (note or "").strip(), now, list(photos))
+    ctx = Context(case, transition, actor, role, params, (note or "").strip(), now, list(photos), new=new)
     ctx.target = transition.target
     stage_overdue = case.overdue or (case.deadline is not None and case.deadline <= now)
     ACTION_RULES[transition.action](ctx)

@@ -50,15 +50,15 @@ def test_steps_are_copied_and_policy_edits_do_not_touch_running_cases(catalogue,
         (1, "department", "start"), (2, "grid_worker", "start"),
         (3, "community_secretary", "overdue"), (4, "duty_chief", "overdue"),
     ]  # fmt: skip
-    assert steps[0][3] == case.created_at and steps[2][3] is None
+    # Step 1 waits 0 after the start: it fired as the case was created and repeats after 5 minutes.
+    assert steps[0][3] == case.created_at + timedelta(minutes=5) and steps[2][3] is None
     EscalationPolicy.objects.get(code="fire-smoke").steps.all().delete()
     assert case.escalations.count() == 4
 
 
 def test_a_due_step_notifies_once_per_person_and_channel(catalogue, place) -> None:  # type: ignore[no-untyped-def]
-    case_id = smoke_alarm(place)
+    case_id = smoke_alarm(place)  # its steps 1 and 2 (wait 0) fire as it is created
     now = timezone.now()
-    assert fire_due_escalations(case_id=case_id, now=now) == 2
     sent = Notification.objects.filter(case_id=case_id)
     assert sorted(sent.values_list("recipient__username", "channel")) == [
         ("gw", "in_app"), ("prop", "in_app"), ("prop", "sms"),
@@ -90,12 +90,16 @@ def test_a_step_queues_its_notifications_as_one_task_that_delivers_each(  # type
 
     case_id = smoke_alarm(place)
     step = CaseEscalation.objects.get(case_id=case_id, position=1)
+    first = set(Notification.objects.filter(escalation=step).values_list("pk", flat=True))
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     waiting = broker.llen("notify")
+    repeat = step.due_at  # step 1 fired as the case was created; this is its first repeat
     with django_capture_on_commit_callbacks(execute=True):
-        apply_transition(case_id=case_id, action="escalate", params={"step": step.pk}, at=timezone.now())
-    created = sorted(Notification.objects.filter(escalation=step).values_list("pk", flat=True))
-    assert len(created) == 2
+        apply_transition(case_id=case_id, action="escalate", params={"step": step.pk}, at=repeat)
+    created = sorted(
+        Notification.objects.filter(escalation=step).exclude(pk__in=first).values_list("pk", flat=True)
+    )
+    assert len(created) == len(first) == 2
     assert broker.llen("notify") == waiting + 1
     message = json.loads(broker.lpop("notify"))  # kombu pushes on the left
     assert message["headers"]["task"] == "cases.tasks.send_notifications"
@@ -114,11 +118,17 @@ def queued_tasks(broker: redis.Redis, queue: str, since: int) -> list[str]:
     return [json.loads(message)["headers"]["task"] for message in messages]
 
 
-def test_an_alarm_case_fires_its_due_steps_in_the_task_that_opened_it(  # type: ignore[no-untyped-def]
+def queued_ids(broker: redis.Redis, queue: str, since: int) -> list[list[int]]:
+    """The id lists (first argument, sorted) of the tasks pushed on `queue` since it held `since`."""
+    messages = broker.lrange(queue, 0, broker.llen(queue) - since - 1)
+    return [sorted(json.loads(base64.b64decode(json.loads(m)["body"]))[0][0]) for m in messages]
+
+
+def test_a_new_case_fires_its_due_steps_as_it_is_created(  # type: ignore[no-untyped-def]
     catalogue, place, django_capture_on_commit_callbacks, settings
 ) -> None:
-    """Alarm cases are opened by a task on the cases queue: their steps due at once fire there, after
-    commit, without an escalate_case task of their own. Other new cases queue that task."""
+    """Steps due at once fire in the transaction that creates the case, whatever its source: no
+    escalate_case task, and one send_notifications task for all of the case's first notifications."""
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     cases, notify = broker.llen("cases"), broker.llen("notify")
     with django_capture_on_commit_callbacks(execute=True):
@@ -127,39 +137,48 @@ def test_an_alarm_case_fires_its_due_steps_in_the_task_that_opened_it(  # type: 
     assert sorted(fired.values_list("position", flat=True)) == [1, 2]
     assert Case.objects.get(pk=case_id).events.filter(action="escalate").count() == 2
     assert queued_tasks(broker, "cases", cases) == []
-    assert queued_tasks(broker, "notify", notify) == ["cases.tasks.send_notifications"] * 2
+    assert queued_tasks(broker, "notify", notify) == ["cases.tasks.send_notifications"]
+    pending = Notification.objects.filter(case_id=case_id, status="pending")
+    assert queued_ids(broker, "notify", notify) == [sorted(pending.values_list("pk", flat=True))]
 
     with django_capture_on_commit_callbacks(execute=True):
         report = create_case(
             source=Case.Source.PATROL, category_code="fire-smoke", lat=place.compound.centre_lat,
             lng=place.compound.centre_lng, title="巡查发现烟雾",
         )  # fmt: skip
-    assert not CaseEscalation.objects.filter(case=report, fire_count__gt=0).exists()
-    assert queued_tasks(broker, "cases", cases) == ["cases.tasks.escalate_case"]
+    assert sorted(
+        CaseEscalation.objects.filter(case=report, fire_count=1).values_list("position", flat=True)
+    ) == [1, 2]
+    assert queued_tasks(broker, "cases", cases) == []
+    assert queued_tasks(broker, "notify", notify) == ["cases.tasks.send_notifications"] * 2
     for queue, before in (("cases", cases), ("notify", notify)):
         while broker.llen(queue) > before:
             broker.lpop(queue)
 
 
-def fire_first_step(case_id: int) -> int:
-    """Queries taken to fire step 1 (the department, in-app and SMS) of the case."""
+def repeat_first_step(case_id: int) -> int:
+    """Queries taken to fire step 1 (the department, in-app and SMS) of the case again, when it repeats
+    (it fired as the case was created)."""
     step = CaseEscalation.objects.get(case_id=case_id, position=1)
     with CaptureQueriesContext(connection) as queries:
-        apply_transition(case_id=case_id, action="escalate", params={"step": step.pk}, at=timezone.now())
+        apply_transition(case_id=case_id, action="escalate", params={"step": step.pk}, at=step.due_at)
     return len(queries)
 
 
 def test_a_step_notifies_its_whole_department_in_a_fixed_number_of_queries(catalogue, place) -> None:  # type: ignore[no-untyped-def]
     """The notifications of a step go in together: as many queries for 8 people as for 1 (in a storm every
     new smoke case notifies its property company at once)."""
-    one = fire_first_step(smoke_alarm(place, key="alarm:one"))
+    one = repeat_first_step(smoke_alarm(place, key="alarm:one"))
     for n in range(7):
         UserFactory(role=User.Role.HANDLER, department=place.property_company, phone=f"1390000000{n}")
     case_id = smoke_alarm(place, key="alarm:eight")
-    assert fire_first_step(case_id) == one
-    sent = Notification.objects.filter(case_id=case_id, escalation__position=1)
-    assert sent.filter(channel="in_app").count() == sent.filter(channel="sms").count() == 8
-    assert set(sent.values_list("status", flat=True)) == {"pending"}
+    assert repeat_first_step(case_id) == one
+    for fire in (1, 2):  # as the case was created, then the repeat
+        sent = Notification.objects.filter(
+            case_id=case_id, escalation__position=1, idempotency_key__contains=f":{fire}:"
+        )
+        assert sent.filter(channel="in_app").count() == sent.filter(channel="sms").count() == 8
+        assert set(sent.values_list("status", flat=True)) == {"pending"}
 
 
 def test_a_notification_already_there_is_kept_as_it_is(catalogue, place) -> None:  # type: ignore[no-untyped-def]
@@ -170,21 +189,22 @@ def test_a_notification_already_there_is_kept_as_it_is(catalogue, place) -> None
     user = place.property_handler
     already = Notification.objects.create(
         case_id=case_id, escalation=step, recipient=user, channel="sms", address=user.phone, subject="s",
-        status=Notification.Status.SENT, idempotency_key=f"esc:{step.pk}:1:sms:{user.pk}",
+        status=Notification.Status.SENT, idempotency_key=f"esc:{step.pk}:2:sms:{user.pk}",
     )  # fmt: skip
-    fire_first_step(case_id)
-    sent = Notification.objects.filter(case_id=case_id, escalation=step)
+    repeat_first_step(case_id)
+    sent = Notification.objects.filter(case_id=case_id, escalation=step, idempotency_key__contains=":2:")
     assert sorted(sent.values_list("channel", "status")) == [("in_app", "pending"), ("sms", "sent")]
     assert sent.get(channel="sms").pk == already.pk
 
 
 def test_acceptance_stops_the_until_accepted_steps(catalogue, place) -> None:  # type: ignore[no-untyped-def]
-    case_id = smoke_alarm(place)
+    case_id = smoke_alarm(place)  # steps 1 and 2 fired as it was created; they would repeat in 5 minutes
+    first = Notification.objects.filter(case_id=case_id).count()
     apply_transition(case_id=case_id, action="accept", actor=place.property_handler)
     states = dict(CaseEscalation.objects.filter(case_id=case_id).values_list("position", "state"))
     assert states == {1: "stopped", 2: "stopped", 3: "waiting", 4: "waiting"}
-    assert fire_due_escalations(case_id=case_id) == 0
-    assert not Notification.objects.filter(case_id=case_id).exists()
+    assert fire_due_escalations(case_id=case_id, now=timezone.now() + timedelta(minutes=5)) == 0
+    assert Notification.objects.filter(case_id=case_id).count() == first == 3
 
 
 def test_the_sweep_marks_overdue_and_drives_overdue_steps(catalogue, place, jpeg) -> None:  # type: ignore[no-untyped-def]
@@ -221,8 +241,7 @@ def test_the_sweep_marks_overdue_and_drives_overdue_steps(catalogue, place, jpeg
 def test_missing_addresses_are_recorded_as_failed_not_dropped(catalogue, place) -> None:  # type: ignore[no-untyped-def]
     place.property_handler.phone = ""
     place.property_handler.save(update_fields=["phone"])
-    case_id = smoke_alarm(place)
-    fire_due_escalations(case_id=case_id)
+    case_id = smoke_alarm(place)  # its first steps fire as it is created
     failed = Notification.objects.get(case_id=case_id, channel="sms")
     assert (failed.status, failed.last_error) == ("failed", "No address for this channel.")
 
@@ -246,8 +265,7 @@ class FlakyProvider:
 
 def test_every_attempt_is_recorded_and_failures_retry_with_back_off(catalogue, place) -> None:  # type: ignore[no-untyped-def]
     FlakyProvider.calls = 0
-    case_id = smoke_alarm(place)
-    fire_due_escalations(case_id=case_id)
+    case_id = smoke_alarm(place)  # its first steps fire as it is created
     sms = Notification.objects.get(case_id=case_id, channel="sms")
     with override_settings(NOTIFICATION_PROVIDERS={"sms": "tests.cases.test_escalation.FlakyProvider"}):
         assert notify.deliver(sms.pk) == "pending"
@@ -265,8 +283,7 @@ def test_every_attempt_is_recorded_and_failures_retry_with_back_off(catalogue, p
 
 def test_a_provider_that_always_fails_gives_up_after_max_attempts(catalogue, place) -> None:  # type: ignore[no-untyped-def]
     FlakyProvider.calls = -100
-    case_id = smoke_alarm(place)
-    fire_due_escalations(case_id=case_id)
+    case_id = smoke_alarm(place)  # its first steps fire as it is created
     sms = Notification.objects.get(case_id=case_id, channel="sms")
     with override_settings(NOTIFICATION_PROVIDERS={"sms": "tests.cases.test_escalation.FlakyProvider"}):
         statuses = [notify.deliver(sms.pk) for _ in range(6)]
@@ -275,8 +292,7 @@ def test_a_provider_that_always_fails_gives_up_after_max_attempts(catalogue, pla
 
 
 def test_logging_is_the_default_provider(catalogue, place, caplog) -> None:  # type: ignore[no-untyped-def]
-    case_id = smoke_alarm(place)
-    fire_due_escalations(case_id=case_id)
+    case_id = smoke_alarm(place)  # its first steps fire as it is created
     sms = Notification.objects.get(case_id=case_id, channel="sms")
     with caplog.at_level("INFO", logger="cases.notify"):
         assert notify.deliver(sms.pk) == "sent"
