@@ -7,6 +7,9 @@ case is accepted or closed (the step says which). Overdue-anchored steps re-arm 
 Nothing here uses Celery ETA/countdown: due times live in the database (DESIGN.md rule 4).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -342,14 +345,56 @@ def notify_new_case(case: Case, firings: list[Firing]) -> None:
 NOTIFICATIONS_PER_TASK = 100
 
 
+class _Batch:
+    """The notifications committed inside `notifications_sent_together()`, not sent yet."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.open = True
+
+    def add(self, ids: list[int]) -> None:
+        if not self.open:  # committed after the block ended (an outer transaction): send them now
+            _send(ids)
+            return
+        self.ids.extend(ids)
+        while len(self.ids) >= NOTIFICATIONS_PER_TASK:  # a full task goes now: the first do not wait
+            _send(self.ids[:NOTIFICATIONS_PER_TASK])
+            self.ids = self.ids[NOTIFICATIONS_PER_TASK:]
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("notification_batch", default=None)
+
+
+@contextmanager
+def notifications_sent_together() -> Iterator[None]:
+    """Within this block, the notifications of every transaction that commits are sent by as few tasks
+    as possible: a task as soon as 100 are there, the rest when the block ends. A storm's alarm task
+    opens hundreds of cases, and a task each cost the worker more CPU than their sending. If the process
+    dies first, the sweep requeues them (requeue_notifications)."""
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        batch.open = False
+        _send(batch.ids)
+
+
 def enqueue_notifications(ids: list[int]) -> None:
-    """After commit, one send_notifications task per 100 of these notifications."""
+    """After commit, one send_notifications task per 100 of these notifications (or with the others of
+    a notifications_sent_together() block)."""
     if not ids:
         return
+    batch = _batch.get()
+    if batch is not None:
+        transaction.on_commit(lambda: batch.add(ids))
+    else:
+        transaction.on_commit(lambda: _send(ids))
+
+
+def _send(ids: list[int]) -> None:
     from .tasks import send_notifications
 
-    def enqueue() -> None:
-        for start in range(0, len(ids), NOTIFICATIONS_PER_TASK):
-            send_notifications.delay(ids[start : start + NOTIFICATIONS_PER_TASK])
-
-    transaction.on_commit(enqueue)
+    for start in range(0, len(ids), NOTIFICATIONS_PER_TASK):
+        send_notifications.delay(ids[start : start + NOTIFICATIONS_PER_TASK])

@@ -8,6 +8,7 @@ bookkeeping around them. Keyword-only, typed; callers hold their own transaction
 import logging
 import math
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from grids.selectors import place_point
 
 from . import workflow
 from .catalogue import enabled_category
-from .escalation import copy_policy, enqueue_notifications
+from .escalation import copy_policy, enqueue_notifications, notifications_sent_together
 from .models import (
     SEVERITY_PRIORITY,
     Case,
@@ -252,6 +253,12 @@ def _note_repeat(case: Case, *, occurred_at: datetime, severity: str) -> None:
     case.updated_at = timezone.now()
     case.save(update_fields=fields)
     broadcast_case(case, "updated")
+
+
+def alarm_cases_together() -> AbstractContextManager[None]:
+    """For a task that opens many alarms' cases (contract with devices): the notifications of the cases
+    opened in this block go out together when it ends, by one task per 100."""
+    return notifications_sent_together()
 
 
 def open_case_from_alarm(

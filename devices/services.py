@@ -12,6 +12,7 @@ taken in point id order), so the partial unique index "one active alarm per poin
 raced and a manual clear never loses to a concurrent repeat.
 """
 
+import contextlib
 import importlib
 import inspect
 import io
@@ -1333,42 +1334,47 @@ def open_alarm_cases(*, alarm_ids: Sequence[int]) -> int:
         .order_by("point_id", "id")
         .values_list("id", "point_id")
     )
-    for alarm_id, point_id in pending:
-        try:
-            with transaction.atomic():
-                point = lock_points([point_id])[point_id]
-                alarm = Alarm.objects.select_related("scene").get(pk=alarm_id)
-                if not alarm.case_pending:
-                    continue
-                first_case = alarm.case_id is None
-                alarm.case_id = open_case_for_alarm(alarm, point)
-                alarm.case_pending = False
-                alarm.version += 1
-                alarm.save(update_fields=["case_id", "case_pending", "version"])
-                broadcast_alarm("alarm.updated", alarm, point)
-                done += 1
-                scene = alarm.scene
-                if (
-                    first_case
-                    and scene is not None
-                    and scene.cluster_points
-                    and point.compound_id is not None
-                ):
-                    clusters[(scene.id, point.compound_id)] = scene
-        except CasesUnavailable as exc:
-            logger.warning("alarm %s: no case yet (%s); the sweeper retries", alarm_id, exc)
-            break
-        except Exception:
-            logger.exception("opening the case of alarm %s failed; the sweeper retries", alarm_id)
-    for (scene_id, compound_id), scene in sorted(clusters.items()):
-        # One cluster check per compound and window is enough: in a storm every new alarm of a compound
-        # would otherwise re-count the compound's alarms and touch its emergency case again. (A hint
-        # only: the cases app dedups the emergency case by its source key.)
-        marker = CLUSTER_KEY.format(scene=scene_id, compound=compound_id)
-        if cache.get(marker):
-            continue
-        if check_cluster(scene=scene, compound_id=compound_id) is not None:
-            cache.set(marker, 1, timeout=scene.cluster_window_seconds or 300)
+    try:
+        together = _cases_services().alarm_cases_together
+    except (CasesUnavailable, AttributeError):
+        together = contextlib.nullcontext
+    with together():  # the cases' notifications: one task for the batch, not one a case
+        for alarm_id, point_id in pending:
+            try:
+                with transaction.atomic():
+                    point = lock_points([point_id])[point_id]
+                    alarm = Alarm.objects.select_related("scene").get(pk=alarm_id)
+                    if not alarm.case_pending:
+                        continue
+                    first_case = alarm.case_id is None
+                    alarm.case_id = open_case_for_alarm(alarm, point)
+                    alarm.case_pending = False
+                    alarm.version += 1
+                    alarm.save(update_fields=["case_id", "case_pending", "version"])
+                    broadcast_alarm("alarm.updated", alarm, point)
+                    done += 1
+                    scene = alarm.scene
+                    if (
+                        first_case
+                        and scene is not None
+                        and scene.cluster_points
+                        and point.compound_id is not None
+                    ):
+                        clusters[(scene.id, point.compound_id)] = scene
+            except CasesUnavailable as exc:
+                logger.warning("alarm %s: no case yet (%s); the sweeper retries", alarm_id, exc)
+                break
+            except Exception:
+                logger.exception("opening the case of alarm %s failed; the sweeper retries", alarm_id)
+        for (scene_id, compound_id), scene in sorted(clusters.items()):
+            # One cluster check per compound and window is enough: in a storm every new alarm of a
+            # compound would otherwise re-count the compound's alarms and touch its emergency case
+            # again. (A hint only: the cases app dedups the emergency case by its source key.)
+            marker = CLUSTER_KEY.format(scene=scene_id, compound=compound_id)
+            if cache.get(marker):
+                continue
+            if check_cluster(scene=scene, compound_id=compound_id) is not None:
+                cache.set(marker, 1, timeout=scene.cluster_window_seconds or 300)
     return done
 
 

@@ -1,13 +1,16 @@
 """The contract with devices: open_case_from_alarm and note_sensor_normal."""
 
+import base64
+import json
 import threading
 from datetime import timedelta
 
 import pytest
+import redis
 from django.db import connection
 from django.utils import timezone
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, Notification
 from cases.services import note_sensor_normal, open_case_from_alarm
 from cases.workflow import BadInput, CaseNotFound
 
@@ -141,3 +144,34 @@ def test_note_sensor_normal(catalogue, place) -> None:  # type: ignore[no-untype
         note_sensor_normal(case_id=987654, normal_since=since)
     with pytest.raises(BadInput, match="time zone"):
         note_sensor_normal(case_id=case_id, normal_since=since.replace(tzinfo=None))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_alarm_task_sends_the_notifications_of_its_cases_by_one_task(catalogue, place, settings) -> None:  # type: ignore[no-untyped-def]
+    """devices' open_alarm_cases opens each alarm's case in its own transaction, inside the cases app's
+    alarm_cases_together(): one send_notifications task for them all, not one a case."""
+    from devices.models import Alarm
+    from devices.services import Received, ingest_messages, open_alarm_cases, process_inbox
+    from tests.devices.conftest import payload
+    from tests.devices.factories import SensorPointFactory
+
+    points = [SensorPointFactory(place=place.compound, code=f"SD-T{n}") for n in range(3)]
+    now = timezone.now()
+    messages = [Received(f"sensors/{p.code}/data", payload(ts=now.isoformat(), value=1), now) for p in points]
+    process_inbox(ids=ingest_messages(messages=messages, enqueue=False).stored)
+    alarms = list(Alarm.objects.filter(point__in=points).values_list("pk", flat=True))
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    before = broker.llen("notify")
+    try:
+        assert open_alarm_cases(alarm_ids=alarms) == 3
+        queued = broker.lrange("notify", 0, broker.llen("notify") - before - 1)
+        assert [json.loads(m)["headers"]["task"] for m in queued] == ["cases.tasks.send_notifications"]
+        sent = json.loads(base64.b64decode(json.loads(queued[0])["body"]))[0][0]
+        # Three alarms of one compound: the cluster rule's emergency case is opened in the block too.
+        assert sorted(sent) == sorted(
+            Notification.objects.filter(status="pending").values_list("pk", flat=True)
+        )
+        assert Notification.objects.filter(case__source_key__startswith="sensor:SD-T").count() == 9
+    finally:
+        while broker.llen("notify") > before:
+            broker.lpop("notify")

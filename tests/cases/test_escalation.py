@@ -6,16 +6,22 @@ from datetime import timedelta
 
 import pytest
 import redis
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases import notify
+from cases import escalation, notify
 from cases.escalation import choose_policy
 from cases.models import Case, CaseEscalation, Category, EscalationPolicy, Notification, NotificationAttempt
 from cases.photos import PhotoUpload
-from cases.services import create_case, fire_due_escalations, open_case_from_alarm, sweep_deadlines
+from cases.services import (
+    alarm_cases_together,
+    create_case,
+    fire_due_escalations,
+    open_case_from_alarm,
+    sweep_deadlines,
+)
 from cases.workflow import apply_transition
 from command_center.models import User
 from tests.factories import UserFactory
@@ -334,3 +340,38 @@ def test_the_webhook_provider_posts_a_robot_message(catalogue, place, body) -> N
         server.shutdown()
     assert received == [{"msgtype": "text", "text": {"content": "案件 #1\n请处理"}}]
     assert status == ("sent" if b'errcode": 0' in body else "pending")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notifications_sent_together_go_by_full_tasks_and_the_rest_at_the_end(  # type: ignore[no-untyped-def]
+    catalogue, place, settings, monkeypatch
+) -> None:
+    """Each case commits on its own (as in the alarm task): its notifications wait in the block until a
+    task is full, and the rest go when the block ends. Committed after the block: sent at once."""
+    monkeypatch.setattr(escalation, "NOTIFICATIONS_PER_TASK", 5)
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    start = before = broker.llen("notify")
+    try:
+        with alarm_cases_together():
+            ids = [smoke_alarm(place, key=f"alarm:together-{n}") for n in range(3)]
+            inside = queued_ids(broker, "notify", before)
+        pending = sorted(
+            Notification.objects.filter(case_id__in=ids, status="pending").values_list("pk", flat=True)
+        )
+        assert len(pending) == 9  # 3 a case: the property company (in-app, SMS), the grid worker
+        assert inside == [pending[:5]]
+        assert queued_ids(broker, "notify", before) == [pending[5:], pending[:5]]  # newest first
+
+        before = broker.llen("notify")
+        with transaction.atomic():
+            with alarm_cases_together():
+                outer = smoke_alarm(place, key="alarm:outer")
+            assert broker.llen("notify") == before  # not committed yet
+        pending = sorted(
+            Notification.objects.filter(case_id=outer, status="pending").values_list("pk", flat=True)
+        )
+        assert len(pending) == 3
+        assert queued_ids(broker, "notify", before) == [pending]
+    finally:
+        while broker.llen("notify") > start:
+            broker.lpop("notify")
