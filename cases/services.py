@@ -257,7 +257,7 @@ def _note_repeat(case: Case, *, occurred_at: datetime, severity: str) -> None:
 
 def alarm_cases_together() -> AbstractContextManager[None]:
     """For a task that opens many alarms' cases (contract with devices): the notifications of the cases
-    opened in this block go out together when it ends, by one task per 100."""
+    opened in this block go out together, a task as soon as 100 are there and the rest when it ends."""
     return notifications_sent_together()
 
 
