@@ -231,6 +231,16 @@ def _check_due(step: CaseEscalation | None, case: Case, now: datetime) -> CaseEs
     return step
 
 
+def _addressees(step: CaseEscalation, users: list[User]) -> list[tuple[str, User | None, str]]:
+    """(channel, person, address) for each notification of the step: each person on each channel, a
+    webhook once for the group; the address is empty where the person has none for the channel."""
+    return [
+        (channel, user, _address(user, channel))
+        for channel in step.channels
+        for user in ([None] if channel == Channel.WEBHOOK else users)
+    ]
+
+
 def _notifications(
     case: Case, step: CaseEscalation, fire_no: int, users: list[User], now: datetime
 ) -> list[Notification]:
@@ -242,27 +252,24 @@ def _notifications(
     }
     subject, body = message_for(case, reason=reason)
     wanted: list[Notification] = []
-    for channel in step.channels:
-        people: list[User | None] = [None] if channel == Channel.WEBHOOK else list(users)
-        for user in people:
-            address = _address(user, channel)
-            missing = not address
-            wanted.append(
-                Notification(
-                    idempotency_key=f"esc:{step.pk}:{fire_no}:{channel}:{user.pk if user else 'group'}",
-                    case=case,
-                    escalation=step,
-                    recipient=user,
-                    channel=channel,
-                    address=address,
-                    subject=subject,
-                    body=body,
-                    # No phone, e-mail or webhook: recorded as failed, so it shows (never silently dropped).
-                    status=Notification.Status.FAILED if missing else Notification.Status.PENDING,
-                    last_error=_("No address for this channel.") if missing else "",
-                    next_attempt_at=now + timedelta(seconds=60),
-                )
+    for channel, user, address in _addressees(step, users):
+        missing = not address
+        wanted.append(
+            Notification(
+                idempotency_key=f"esc:{step.pk}:{fire_no}:{channel}:{user.pk if user else 'group'}",
+                case=case,
+                escalation=step,
+                recipient=user,
+                channel=channel,
+                address=address,
+                subject=subject,
+                body=body,
+                # No phone, e-mail or webhook: recorded as failed, so it shows (never silently dropped).
+                status=Notification.Status.FAILED if missing else Notification.Status.PENDING,
+                last_error=_("No address for this channel.") if missing else "",
+                next_attempt_at=now + timedelta(seconds=60),
             )
+        )
     return wanted
 
 
@@ -309,12 +316,11 @@ def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
 
 
 class Firing(NamedTuple):
-    """A step of a new case fired before the case was inserted: its notifications are written after."""
+    """A step of a new case fired before the case was inserted (its fire count and time are on it): its
+    notifications are written after."""
 
     step: CaseEscalation
-    fire_no: int
     users: list[User]
-    at: datetime
 
 
 def fire_new_step(new: "NewCase", *, position: int, now: datetime) -> dict[str, Any]:
@@ -323,21 +329,19 @@ def fire_new_step(new: "NewCase", *, position: int, now: datetime) -> dict[str, 
     case = new.case
     step = _check_due(next((s for s in new.escalations if s.position == position), None), case, now)
     users = recipients(case, step.target, at=now)
-    fire_no = step.fire_count + 1
     # The count the event records: the notifications that will be sent (those with an address).
-    sendable = sum(
-        1
-        for channel in step.channels
-        for user in ([None] if channel == Channel.WEBHOOK else users)
-        if _address(user, channel)
-    )
-    new.firings.append(Firing(step, fire_no, users, now))
+    sendable = sum(1 for _channel, _user, address in _addressees(step, users) if address)
+    new.firings.append(Firing(step, users))
     return _fired(step, users, now, sendable)
 
 
 def notify_new_case(case: Case, firings: list[Firing]) -> None:
     """Write the notifications of a new case's steps fired before it was inserted; send after commit."""
-    wanted = [n for f in firings for n in _notifications(case, f.step, f.fire_no, f.users, f.at)]
+    wanted = [
+        n
+        for step, users in firings
+        for n in _notifications(case, step, step.fire_count, users, step.last_fired_at or case.created_at)
+    ]
     new = Notification.objects.bulk_create(wanted)
     enqueue_notifications([n.pk for n in new if n.status == Notification.Status.PENDING])
 
