@@ -1,11 +1,11 @@
 """Writes of the devices app: ingest, rules → alarms → cases, alarm actions, health sweeps.
 
 Ingest (DESIGN.md): `ingest_messages` parses a listener batch, stores valid messages once in the
-inbox (PostgreSQL: one `INSERT ... ON CONFLICT DO NOTHING` by execute_values) and bad ones as dead
-letters, in ONE transaction; the listener sends PUBACKs only after it returns. After commit it enqueues
-`process_inbox` with the new ids (≥ 50 per task under load). `process_inbox` locks its rows (SKIP
-LOCKED, so a re-queued batch never runs twice), writes readings, evaluates each scene's rule in the
-point's reading order, raises/updates/clears alarms and marks the rows processed, in one transaction.
+inbox (PostgreSQL: one INSERT, again with ON CONFLICT DO NOTHING if a message was stored before) and
+bad ones as dead letters, in ONE transaction; the listener sends PUBACKs only after it returns. After
+commit it enqueues `process_inbox` with the new ids (≥ 50 per task under load). `process_inbox` claims
+its rows with the processed mark (a re-queued batch never runs twice), writes readings, evaluates each
+scene's rule in the point's reading order and raises/updates/clears alarms, in one transaction.
 
 Locking rule: alarm rows are written only while holding their point's row lock (FOR NO KEY UPDATE,
 taken in point id order), so the partial unique index "one active alarm per point and type" is never
@@ -26,11 +26,12 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, Exists, F, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg2.errors import UniqueViolation
 
 from command_center import stamps
 from command_center.cache import ReusedClientRedisCache
@@ -160,16 +161,27 @@ def ingest_messages(*, messages: Sequence[Received], enqueue: bool = True) -> In
             )
 
     result = IngestResult(dead_letters=len(dead))
-    with transaction.atomic():
-        result.stored = _insert_inbox(list(rows.values()))
-        if dead:
-            DeadLetter.objects.bulk_create(dead)
-        if enqueue and result.stored:
-            ids = list(result.stored)
-            transaction.on_commit(lambda: enqueue_inbox(ids))
+    try:
+        result.stored = _store_batch(list(rows.values()), dead, enqueue=enqueue, skip_stored=False)
+    except IntegrityError as exc:
+        if not isinstance(exc.__cause__, UniqueViolation):
+            raise
+        # A message of the batch is in the inbox already (a redelivery, a device's resend): the plain
+        # INSERT refused the whole batch, so again, skipping the stored ones.
+        result.stored = _store_batch(list(rows.values()), dead, enqueue=enqueue, skip_stored=True)
     result.duplicates = len(messages) - len(dead) - len(result.stored)
     _count_received(len(messages))
     return result
+
+
+def _store_batch(rows: list[tuple], dead: list[DeadLetter], *, enqueue: bool, skip_stored: bool) -> list[int]:
+    with transaction.atomic():
+        stored = _insert_inbox(rows, skip_stored=skip_stored)
+        if dead:
+            DeadLetter.objects.bulk_create(dead)
+        if enqueue and stored:
+            transaction.on_commit(lambda: enqueue_inbox(stored))
+    return stored
 
 
 def _points_by_code(codes: set[str]) -> dict[str, tuple[int, str]]:
@@ -205,19 +217,28 @@ def _topic_code(topic: str) -> str:
         return ""
 
 
-def _insert_inbox(rows: list[tuple]) -> list[int]:
-    """Insert (device_code, msg_id, point_id, ts, type, value, battery, received_at); new ids only."""
+# One array literal per column (int_array and the others), where execute_values formatted each row in
+# Python (~20 µs a message in the listener) and psycopg2's list adaptation ~4.
+_INSERT_INBOX = (
+    "INSERT INTO devices_inbox (device_code, msg_id, point_id, ts, type, value, battery, received_at,"
+    " attempts) SELECT c, m, p, to_timestamp(t), k, v, b, to_timestamp(r), 0 FROM unnest(%s::text[],"
+    " %s::text[], %s::bigint[], %s::float8[], %s::text[], %s::float8[], %s::int[], %s::float8[])"
+    " AS u(c, m, p, t, k, v, b, r)"
+)
+
+
+def _insert_inbox(rows: list[tuple], *, skip_stored: bool = True) -> list[int]:
+    """Insert (device_code, msg_id, point_id, ts, type, value, battery, received_at); new ids only.
+
+    With `skip_stored` false, a message already in the inbox fails the whole INSERT (UniqueViolation)
+    instead of being skipped. That is the listener's first try for a batch: ON CONFLICT DO NOTHING makes
+    PostgreSQL insert each row speculatively, a lookup and a second WAL record a row (a third of the
+    INSERT's time), for the duplicates that come only after a reconnect or a device's resend."""
     if not rows:
         return []
     if connection.vendor == "postgresql":
-        # One array literal per column (int_array and the others), where execute_values formatted each
-        # row in Python (~20 µs a message in the listener) and psycopg2's list adaptation ~4.
-        sql = (
-            "INSERT INTO devices_inbox (device_code, msg_id, point_id, ts, type, value, battery, received_at,"
-            " attempts) SELECT c, m, p, to_timestamp(t), k, v, b, to_timestamp(r), 0 FROM unnest(%s::text[],"
-            " %s::text[], %s::bigint[], %s::float8[], %s::text[], %s::float8[], %s::int[], %s::float8[])"
-            " AS u(c, m, p, t, k, v, b, r) ON CONFLICT (device_code, msg_id) DO NOTHING RETURNING id"
-        )
+        conflict = " ON CONFLICT (device_code, msg_id) DO NOTHING" if skip_stored else ""
+        sql = f"{_INSERT_INBOX}{conflict} RETURNING id"
         codes, msg_ids, point_ids, ts, types, values, batteries, received = zip(*rows, strict=True)
         columns = [
             *(text_array(codes), text_array(msg_ids), int_array(point_ids), epoch_array(ts)),

@@ -42,6 +42,32 @@ def test_one_message_id_delivered_three_times_is_stored_once():
     assert DeadLetter.objects.count() == 0
 
 
+def test_a_batch_with_a_message_stored_before_goes_again_without_it(django_capture_on_commit_callbacks):
+    """A batch is inserted without ON CONFLICT first (cheaper for PostgreSQL). A message stored before
+    refuses that INSERT; the batch goes again, skipping it: nothing lost, nothing twice, the dead letter
+    and the task to process the batch kept once."""
+    point = SensorPointFactory()
+    old = received(point.code, id="old", value=0)
+    first = [old, received(point.code, id="new-1", value=0)]
+    again = [received(point.code, id="new-2", value=0), old, received("NO-SUCH-POINT", id="x")]
+
+    def inbox_inserts(batch: list) -> tuple[list[bool], object, list]:
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as tasks:
+            result = ingest_messages(messages=batch, enqueue=True)
+        sqls = [q["sql"] for q in queries if q["sql"].startswith("INSERT INTO devices_inbox")]
+        return ["ON CONFLICT" in sql for sql in sqls], result, tasks
+
+    conflicts, result, tasks = inbox_inserts(first)
+    assert (conflicts, len(result.stored), result.duplicates, len(tasks)) == ([False], 2, 0, 1)
+    conflicts, result, tasks = inbox_inserts(again)
+    assert (conflicts, len(result.stored), result.duplicates, result.dead_letters) == ([False, True], 1, 1, 1)
+    assert len(tasks) == 1
+    assert sorted(Inbox.objects.values_list("msg_id", flat=True)) == ["new-1", "new-2", "old"]
+    assert list(DeadLetter.objects.values_list("device_code", "reason")) == [
+        ("NO-SUCH-POINT", "unknown_device")
+    ]
+
+
 def test_the_same_id_from_two_devices_is_two_messages():
     a, b = SensorPointFactory(), SensorPointFactory()
     result = ingest_messages(messages=[received(a.code, id="x"), received(b.code, id="x")], enqueue=False)
