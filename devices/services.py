@@ -161,14 +161,15 @@ def ingest_messages(*, messages: Sequence[Received], enqueue: bool = True) -> In
             )
 
     result = IngestResult(dead_letters=len(dead))
+    new_rows = list(rows.values())
     try:
-        result.stored = _store_batch(list(rows.values()), dead, enqueue=enqueue, skip_stored=False)
+        result.stored = _store_batch(new_rows, dead, enqueue=enqueue, skip_stored=False)
     except IntegrityError as exc:
         if not isinstance(exc.__cause__, UniqueViolation):
             raise
         # A message of the batch is in the inbox already (a redelivery, a device's resend): the plain
         # INSERT refused the whole batch, so again, skipping the stored ones.
-        result.stored = _store_batch(list(rows.values()), dead, enqueue=enqueue, skip_stored=True)
+        result.stored = _store_batch(new_rows, dead, enqueue=enqueue, skip_stored=True)
     result.duplicates = len(messages) - len(dead) - len(result.stored)
     _count_received(len(messages))
     return result
