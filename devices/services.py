@@ -228,7 +228,7 @@ _INSERT_INBOX = (
 )
 
 
-def _insert_inbox(rows: list[tuple], *, skip_stored: bool = True) -> list[int]:
+def _insert_inbox(rows: list[tuple], *, skip_stored: bool) -> list[int]:
     """Insert (device_code, msg_id, point_id, ts, type, value, battery, received_at); new ids only.
 
     With `skip_stored` false, a message already in the inbox fails the whole INSERT (UniqueViolation)
