@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dcc
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/3
 TEST_MQTT_URL ?= mqtt://127.0.0.1:1883
 
-.PHONY: run test install static messages lint typecheck migrations-check services browser bench-tools pytest lock clean district-env
+.PHONY: run test install static messages lint typecheck migrations-check services browser bench-tools pytest pytest-standalone lock clean district-env
 
 ## make run: set up everything, seed the demo street when empty, start the platform with simulated sensors.
 run: install static
@@ -19,9 +19,10 @@ run: install static
 	$(MANAGE) seed_patrols
 	$(MANAGE) runcenter --simulate
 
-## make test: set up everything the tests need, then lint, type check, migrations check and the whole suite.
+## make test: set up everything the tests need, then lint, type check, migrations check and the whole suite,
+## on the real services (district profile) and again on the standalone profile (SQLite, inline tasks).
 test: install static services browser
-	$(MAKE) --no-print-directory lint typecheck migrations-check pytest
+	$(MAKE) --no-print-directory lint typecheck migrations-check pytest pytest-standalone
 
 install: $(VENV)/.installed
 
@@ -80,6 +81,12 @@ pytest: install
 	STATIC_MANIFEST=0 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL) \
 	SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The standalone profile: no DATABASE_URL, REDIS_URL or MQTT_URL. Tests marked `district("why")` skip here.
+pytest-standalone: install
+	dir=$$(mktemp -d /tmp/dcc-standalone.XXXXXX) && \
+	env -u DATABASE_URL -u REDIS_URL -u MQTT_URL -u SECRET_KEY DCC_VAR_DIR=$$dir STATIC_MANIFEST=0 \
+	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; rm -rf $$dir; exit $$status
 
 # Regenerate requirements.lock from the ranges in pyproject.toml.
 lock:

@@ -133,10 +133,15 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c random_page_cost=1.1"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # SQLITE_PATH lets the test suite's child processes (workers, listeners) open the test database.
+    sqlite_path = Path(os.environ.get("SQLITE_PATH") or VAR_DIR / "db.sqlite3")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / "db.sqlite3"),
+            "NAME": str(sqlite_path),
+            # A file, as in production: an in-memory test database shares its cache between threads and
+            # then fails at once with "table is locked" where the file waits for the lock.
+            "TEST": {"NAME": str(sqlite_path.with_name("test_" + sqlite_path.name))},
             # One process with several threads writes: wait for the lock, take it at BEGIN, use WAL.
             "OPTIONS": {
                 "timeout": 30,

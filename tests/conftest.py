@@ -41,6 +41,22 @@ def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
     override_settings(STORAGES=storages, WHITENOISE_USE_FINDERS=True, STATIC_MANIFEST=False).enable()
 
 
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    """`make test` runs the suite twice: on the real services (district) and on the standalone profile
+    (SQLite, no Redis, no external broker). A test marked `district("why")` runs only in the first; the
+    reason is required, and pytest prints it with the skip."""
+    standalone = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    for item in items:
+        marker = item.get_closest_marker("district")
+        if marker is None:
+            continue
+        reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+        if not reason:
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.district needs a reason")
+        if standalone:
+            item.add_marker(pytest.mark.skip(reason=f"district profile only: {reason}"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _end_other_threads_connections(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Channels runs `database_sync_to_async` in asgiref's worker threads, and each keeps its connection
@@ -106,7 +122,11 @@ def child_env(**extra: str) -> dict[str, str]:
         host = db.get("HOST") or "127.0.0.1"
         port = db.get("PORT") or 5432
         env["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{db['NAME']}"
+    else:  # the standalone profile: the test database is a file the child opens too
+        env["SQLITE_PATH"] = str(db["NAME"])
     env["PYTHONPATH"] = str(ROOT)
+    # A child given a service URL is in the district profile, which needs a key.
+    env.setdefault("SECRET_KEY", settings.SECRET_KEY)
     env.update(extra)
     return env
 

@@ -146,6 +146,7 @@ def test_note_sensor_normal(catalogue, place) -> None:  # type: ignore[no-untype
         note_sensor_normal(case_id=case_id, normal_since=since.replace(tzinfo=None))
 
 
+@pytest.mark.district("Celery tasks on the Redis broker (standalone runs them inline)")
 @pytest.mark.django_db(transaction=True)
 def test_the_alarm_task_sends_the_notifications_of_its_cases_by_one_task(catalogue, place, settings) -> None:  # type: ignore[no-untyped-def]
     """devices' open_alarm_cases opens each alarm's case in its own transaction, inside the cases app's

@@ -87,6 +87,7 @@ def test_a_due_step_notifies_once_per_person_and_channel(catalogue, place) -> No
     assert escalated.first().data["recipients"] == ["prop"]
 
 
+@pytest.mark.district("Celery tasks on the Redis broker (standalone runs them inline)")
 def test_a_step_queues_its_notifications_as_one_task_that_delivers_each(  # type: ignore[no-untyped-def]
     catalogue, place, django_capture_on_commit_callbacks, settings
 ) -> None:
@@ -130,6 +131,7 @@ def queued_ids(broker: redis.Redis, queue: str, since: int) -> list[list[int]]:
     return [sorted(json.loads(base64.b64decode(json.loads(m)["body"]))[0][0]) for m in messages]
 
 
+@pytest.mark.district("Celery tasks on the Redis broker (standalone runs them inline)")
 def test_a_new_case_fires_its_due_steps_as_it_is_created(  # type: ignore[no-untyped-def]
     catalogue, place, django_capture_on_commit_callbacks, settings
 ) -> None:
@@ -342,6 +344,7 @@ def test_the_webhook_provider_posts_a_robot_message(catalogue, place, body) -> N
     assert status == ("sent" if b'errcode": 0' in body else "pending")
 
 
+@pytest.mark.district("Celery tasks on the Redis broker (standalone runs them inline)")
 @pytest.mark.django_db(transaction=True)
 def test_notifications_sent_together_go_by_full_tasks_and_the_rest_at_the_end(  # type: ignore[no-untyped-def]
     catalogue, place, settings, monkeypatch

@@ -22,6 +22,7 @@ def test_server_sql_numbers_parameters_and_unescapes_percent_signs() -> None:
     assert server_sql(sql) == "SELECT a FROM t WHERE b = $1 AND c LIKE '5%' AND d IN ($2, $3)"
 
 
+@pytest.mark.district("prepared statements are PostgreSQL's (PREPARE, pg_prepared_statements)")
 def test_a_query_is_prepared_once_and_answers_as_before() -> None:
     users: list[User] = [UserFactory(username=f"u{n}", first_name="50%") for n in range(3)]  # type: ignore[misc]
     query = lambda: list(  # noqa: E731
@@ -41,6 +42,7 @@ def test_a_query_is_prepared_once_and_answers_as_before() -> None:
     assert len(prepared_on_server()) == len(before) + 1
 
 
+@pytest.mark.district("prepared statements are PostgreSQL's (PREPARE, pg_prepared_statements)")
 @pytest.mark.django_db(transaction=True)
 def test_a_new_connection_prepares_again() -> None:
     query = lambda: User.objects.filter(pk=0).exists()  # noqa: E731

@@ -11,7 +11,6 @@ import sys
 import time
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from devices.models import Alarm
@@ -62,7 +61,7 @@ def test_standalone_smoke_alarm_and_case_within_2_seconds(tmp_path):
     env = {
         key: value
         for key, value in child_env().items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "MQTT_URL", "SECRET_KEY"}
+        if key not in {"DATABASE_URL", "REDIS_URL", "MQTT_URL", "SECRET_KEY", "SQLITE_PATH"}
     }
     mqtt_port, http_port = free_port(), free_port()
     env.update(DCC_VAR_DIR=str(tmp_path / "var"), MQTT_EMBEDDED_PORT=str(mqtt_port), LOG_LEVEL="WARNING")
@@ -108,4 +107,3 @@ def test_standalone_smoke_alarm_and_case_within_2_seconds(tmp_path):
     assert found, log.read_text()[-3000:]
     print(f"smoke → alarm + case: {elapsed * 1000:.0f} ms")
     assert elapsed < 2.0, f"alarm and case after {elapsed:.2f} s"
-    assert settings.PROFILE == "district"  # this process; the child ran standalone (SQLite file above)

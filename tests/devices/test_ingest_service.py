@@ -42,6 +42,9 @@ def test_one_message_id_delivered_three_times_is_stored_once():
     assert DeadLetter.objects.count() == 0
 
 
+@pytest.mark.district(
+    "the INSERT-then-ON-CONFLICT retry is PostgreSQL's bulk path; SQLite inserts with INSERT OR IGNORE once"
+)
 def test_a_batch_with_a_message_stored_before_goes_again_without_it(django_capture_on_commit_callbacks):
     """A batch is inserted without ON CONFLICT first (cheaper for PostgreSQL). A message stored before
     refuses that INSERT; the batch goes again, skipping it: nothing lost, nothing twice, the dead letter
@@ -203,6 +206,7 @@ def test_enqueue_happens_after_commit(django_capture_on_commit_callbacks, monkey
     assert queued == [result.stored]
 
 
+@pytest.mark.district("reads PostgreSQL's query plan (EXPLAIN FORMAT JSON)")
 def test_a_task_claims_its_rows_by_primary_key_whatever_the_backlog():
     """With the partial index of unprocessed rows (until 2026-12-06), PostgreSQL planned the task's query
     on it whenever its statistics were older than a burst (they said "almost none"), and read the whole
@@ -242,6 +246,7 @@ def test_readings_keep_their_values_and_types():
     ]
 
 
+@pytest.mark.district("array literals of Unix seconds are PostgreSQL's bulk path")
 def test_timestamps_go_to_postgresql_as_unix_seconds_and_come_back_to_the_microsecond():
     """The hot path's SQL sends datetimes as float8 Unix seconds (epoch_array) through to_timestamp():
     exact to the microsecond from 1990 to 2070, NULL stays NULL, in the inbox's insert and in
@@ -275,6 +280,7 @@ def test_a_naive_datetime_is_refused_not_shifted():
         epoch_array([datetime(2026, 12, 5, 12, 0)])  # noqa: DTZ001 (naive on purpose)
 
 
+@pytest.mark.district("PostgreSQL array literals")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     ints=st.lists(st.none() | st.integers(-(2**63), 2**63 - 1), max_size=40),
@@ -310,6 +316,7 @@ def test_among_matches_ids_and_codes():
     assert not SensorPoint.objects.filter(among(SensorPoint, []))
 
 
+@pytest.mark.district("reads PostgreSQL's random_page_cost (SHOW)")
 def test_the_planner_knows_the_hot_rows_are_in_memory():
     """With PostgreSQL's default of 4 it scanned every sensor point to lock 200 of them by id."""
     with connection.cursor() as cursor:
@@ -373,6 +380,9 @@ def _waits_for_a_lock() -> bool:
     return False
 
 
+@pytest.mark.district(
+    "row locks (FOR UPDATE SKIP LOCKED) between two connections; SQLite locks the whole database"
+)
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("other_task", ["commits", "rolls back"])
 def test_a_task_waits_for_rows_another_holds_and_skips_them_once_committed(other_task):

@@ -22,7 +22,13 @@ from tests.conftest import child_env
 from tests.devices.factories import SensorPointFactory
 from tests.devices.helpers import Proc, Publisher, wait_for_log, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.timeout(600),
+    pytest.mark.district(
+        "the district path: an external Mosquitto, mqtt_listen and Celery workers as processes"
+    ),
+]
 TOTAL = 10_000
 POINTS = 100
 

@@ -18,7 +18,11 @@ from tests.conftest import ROOT, free_port, wait_for_port
 from tests.devices.factories import SensorPointFactory
 from tests.devices.helpers import Publisher, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.timeout(300),
+    pytest.mark.district("the district profile's Mosquitto configuration and its persistence"),
+]
 QUEUED = 5000
 
 

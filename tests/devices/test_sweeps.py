@@ -58,6 +58,7 @@ def test_rows_failing_repeatedly_become_dead_letters(queued):
     assert Inbox.objects.get(pk=row_id).processed_at is not None  # kept, never processed twice
 
 
+@pytest.mark.district("reads PostgreSQL's HOT-update statistics (pg_stat_user_tables)")
 def test_the_processed_mark_is_an_update_in_place():
     """No index mentions processed_at and the inbox's pages keep room: marking a row processed is a HOT
     update (no new index entries). An index on the column, or a condition on it, breaks this test."""
@@ -79,6 +80,7 @@ def test_the_processed_mark_is_an_update_in_place():
     assert "fillfactor=50" in options
 
 
+@pytest.mark.district("two concurrent writing transactions; SQLite has one writer at a time")
 @pytest.mark.django_db(transaction=True)
 def test_the_sweeper_does_not_pass_a_row_whose_transaction_is_still_open(queued):
     """A row gets its id when it is inserted, not when it is committed: the sweeper's mark may only pass

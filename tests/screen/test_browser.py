@@ -26,7 +26,14 @@ from grids.models import Grid
 from tests.conftest import ROOT
 from tests.screen.district import CHROMIUM_ARGS, District, Sensors, in_thread, wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.timeout(600),
+    pytest.mark.district(
+        "drives the district processes (gunicorn, daphne, Celery, mqtt_listen); the standalone page is tested through runcenter"
+    ),
+]
 SHOTS = ROOT / "screenshots"
 POINTS = 10_000
 DEMO_PASSWORD = "demo12345"
