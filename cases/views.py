@@ -88,6 +88,7 @@ def console(request: HttpRequest) -> HttpResponse:
         {
             "street": Street.objects.first(),
             "options": {
+                "socketPath": "/ws/screen/",
                 "tilesUrl": settings.MAP_TILES_URL,
                 "timeZone": settings.TIME_ZONE,
                 "departments": list(Department.objects.order_by("kind", "code").values("code", "name")),

@@ -68,9 +68,17 @@ class ScreenScope:
     grid_id: int | None  # the per-grid screen /screen/?grid=<id>
     grid_ids: frozenset[int] | None  # the grids it shows; None: the whole district, unlocated rows too
     groups: list[str]  # the realtime group the socket follows (one: district or the grid's)
+    department_id: int | None = None  # a department handler's socket: its department's cases only
 
     def shows_grid(self, grid_id: Any) -> bool:
         return self.grid_ids is None or grid_id in self.grid_ids
+
+    def shows(self, event: Mapping[str, Any]) -> bool:
+        """Whether a socket of this scope gets `event` (a realtime event, command_center.realtime)."""
+        if self.department_id is not None:
+            data = event.get("data") or {}
+            return event.get("kind") == "case" and data.get("department") == self.department_id
+        return self.shows_grid(event.get("grid"))
 
     def scoped(self, queryset: QuerySet[M], paths: ScopePaths) -> QuerySet[M]:
         queryset = scope_queryset(queryset, self.user, paths)
@@ -103,6 +111,23 @@ def screen_scope(user: User, grid_id: int | None) -> ScreenScope:
     # Officials and grid workers: the district's events, filtered to their grids per event (a street
     # may have hundreds of grids; one stream per screen keeps it at most 10 frames a second).
     return ScreenScope(user=user, grid_id=None, grid_ids=grid_ids, groups=[DISTRICT_GROUP])
+
+
+def socket_scope(user: User, grid_id: int | None) -> ScreenScope:
+    """What `user`'s socket covers: a screen's scope, or for a department handler (who has no wall screen
+    but a console) the district's events about their department's cases. What is assigned to the viewer
+    comes through their own group `user.<id>` (command_center.consumers)."""
+    if user.is_authenticated and user.role == User.Role.HANDLER and not user.is_superuser and grid_id is None:
+        if user.department_id is None:
+            return ScreenScope(user=user, grid_id=None, grid_ids=frozenset(), groups=[])
+        return ScreenScope(
+            user=user,
+            grid_id=None,
+            grid_ids=frozenset(),
+            groups=[DISTRICT_GROUP],
+            department_id=user.department_id,
+        )
+    return screen_scope(user, grid_id)
 
 
 def parse_sections(value: str | None) -> tuple[str, ...]:

@@ -28,7 +28,7 @@
     kpis: {}, charts: {}, alarmsToday: 0, version: null, seqs: {}, alarmsTotal: 0, casesTotal: 0,
   };
   const stats = {
-    frames: 0, hellos: 0, received: 0, events: 0, maxDrainMs: 0, applied: 0, stale: 0, resyncs: 0, snapshots: 0, beeps: 0, flashes: 0,
+    received: 0, events: 0, maxDrainMs: 0, applied: 0, stale: 0, resyncs: 0, snapshots: 0, beeps: 0, flashes: 0,
     lastResyncReason: "", connected: false, snapshotLoadedAt: 0,
   };
   window.DCC = { state: state, stats: stats, config: config };
@@ -264,7 +264,8 @@
         pane: "grids", style: Object.assign({ weight: 2, opacity: 0.9 }, gridStyle[grid.state] || gridStyle.normal),
       });
       shape.bindPopup(function () { return gridPopup(state.grids.get(grid.id)); });
-      shape.bindTooltip(grid.name, { permanent: true, direction: "center", className: "grid-label" });
+      // A DOM node, not a string: Leaflet would parse a string as HTML (names are user input).
+      shape.bindTooltip(el("span", null, grid.name), { permanent: true, direction: "center", className: "grid-label" });
       shape.addTo(gridLayer);
       gridShapes.set(grid.id, shape);
     });
@@ -954,10 +955,8 @@
     else refreshFigures();
   }, REFRESH_FIGURES_MS);
 
-  /* ---- Socket ---- */
+  /* ---- Socket: the shared client (realtime.js) decodes frames and says when to reload ---- */
   const banner = document.getElementById("offline-banner");
-  let retry = 1000;
-  let socket = null;
   let rateWindow = [];
   function setConnection(up) {
     stats.connected = up;
@@ -965,45 +964,34 @@
     status.className = "conn " + (up ? "conn-up" : "conn-down");
     banner.hidden = up;
   }
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const query = config.grid ? "?grid=" + encodeURIComponent(config.grid) : "";
-    socket = new WebSocket(scheme + "://" + location.host + config.socket_path + query);
-    socket.onmessage = function (message) {
-      handleFrame(JSON.parse(message.data));
-    };
-    socket.onclose = function () {
-      setConnection(false);
-      socket = null;
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 15000);
-    };
-    socket.onerror = function () { /* onclose follows and reconnects */ };
-  }
-  function handleFrame(frame) {
-    stats.frames += 1;
-    if (frame.type === "hello") {
-      stats.hellos += 1;
-      retry = 1000;
-      setConnection(true);
-      // Connected or reconnected: whatever happened meanwhile is in the database, not in the socket.
-      loadSnapshot("connected");
-      return;
-    }
-    if (frame.type !== "events") return;
+  function onEvents(events, frame) {
     const now = Date.now();
-    stats.received += frame.received || frame.events.length;
-    rateWindow.push([now, frame.received || frame.events.length]);
+    const count = frame.received || events.length;
+    stats.received += count;
+    rateWindow.push([now, count]);
     rateWindow = rateWindow.filter(function (entry) { return entry[0] > now - 5000; });
     const perSecond = rateWindow.reduce(function (sum, entry) { return sum + entry[1]; }, 0) / 5;
     document.getElementById("feed-rate").textContent = perSecond >= 0.2 ? perSecond.toFixed(1) + " " + labels.per_second : "";
-    for (let i = 0; i < frame.events.length; i += 1) queue.push(frame.events[i]);
-    if (frame.resync) requestResync("server saw a gap");
+    for (let i = 0; i < events.length; i += 1) {
+      if (events[i].kind !== "notification") queue.push(events[i]);
+    }
     schedule();
   }
-  window.DCC.disconnect = function () { if (socket) socket.close(); };
+  const live = DCCRealtime.connect({
+    path: config.socket_path,
+    params: { grid: config.grid },
+    onStatus: setConnection,
+    onEvents: onEvents,
+    onResync: function (reason) {
+      if (reason === "server saw a gap") requestResync(reason);
+      // Connected or reconnected: whatever happened meanwhile is in the database, not in the socket.
+      else loadSnapshot(reason);
+    },
+  });
+  stats.socket = live.stats;
+  window.DCC.disconnect = live.reconnect;
   // For the browser tests' storm: a frame handled exactly as one from the socket.
-  window.DCC.inject = function (frame) { handleFrame(frame); };
+  window.DCC.inject = live.inject;
 
   function tick() {
     document.getElementById("clock").textContent = dateTimeFormat.format(new Date());
@@ -1011,5 +999,4 @@
   setInterval(tick, 1000);
   tick();
   status.textContent = labels.connecting;
-  connect();
 })();

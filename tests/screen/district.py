@@ -149,6 +149,29 @@ class District:
         )
 
 
+class Daphne:
+    """daphne alone (HTTP and WebSocket) on the test database: pages and sockets, no ingest."""
+
+    def __init__(self, tmp_path: Path, **extra_env: str) -> None:
+        self.port = free_port()
+        env = child_env(STATIC_MANIFEST="0", LOG_LEVEL="WARNING", **extra_env)
+        args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+                "command_center.asgi:application"]  # fmt: skip
+        self.child = Child("daphne", args, env, tmp_path / "daphne.log")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "Daphne":
+        self.child.start()
+        wait_for_port("127.0.0.1", self.port, timeout=30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.child.stop()
+
+
 def purge_celery_queues() -> None:
     """Tasks left in this run's Redis db by earlier tests would refer to rows that no longer exist."""
     client = redis.Redis.from_url(settings.REDIS_URL)
