@@ -14,21 +14,9 @@ from cases.models import Case, Notification
 from cases.notify import deliver
 from cases.services import create_case
 from tests.factories import PASSWORD
-from tests.screen.district import CHROMIUM_ARGS, Daphne, in_thread
+from tests.screen.district import CHROMIUM_ARGS, Daphne, in_thread, logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(300)]
-
-
-def log_in(browser, url: str, username: str, path: str):  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda error: page.errors.append(str(error)))  # type: ignore[attr-defined]
-    page.goto(f"{url}/accounts/login/?next={path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{path}")
-    return page
 
 
 def act(user, case_id: int, action: str, body: dict) -> int:  # type: ignore[no-untyped-def]
@@ -65,7 +53,8 @@ def test_a_case_changed_by_another_user_appears_in_an_open_console_within_2_seco
     assert case.status == Case.Status.DISCOVERED
     with Daphne(tmp_path) as daphne, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = log_in(browser, daphne.url, place.dispatcher.username, f"/console/?case={case.pk}")
+        path = f"/console/?case={case.pk}"
+        page = logged_in_page(browser, daphne.url, place.dispatcher.username, path, PASSWORD)
         page.wait_for_selector(f'.detail-head:has-text("#{case.pk}") .badge.status-discovered')
         page.wait_for_selector("#conn.conn-up", timeout=10_000)  # the socket is open
         page.wait_for_timeout(500)  # the reload every hello asks for has settled
@@ -92,5 +81,6 @@ def test_a_case_changed_by_another_user_appears_in_an_open_console_within_2_seco
         in_thread(notify)
         page.wait_for_selector('.toast:has-text("案件即将超期")', timeout=2000)
         assert not page.locator(".toast.error").count()
-        assert not page.errors, page.errors  # type: ignore[attr-defined]
+        assert not page.errors, page.errors
+        assert page.evaluate("window.__violations") == []  # the socket is allowed by the CSP
         browser.close()

@@ -172,6 +172,26 @@ class Daphne:
         self.child.stop()
 
 
+def logged_in_page(browser, url: str, username: str, path: str, password: str):  # type: ignore[no-untyped-def]
+    """A 1920×1080 page in Chinese, logged in through the login form and on `path`. It records page
+    errors (`page.errors`) and Content-Security-Policy violations (`window.__violations`)."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.add_init_script(
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(f"{url}/accounts/login/?next={path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{path}")
+    return page
+
+
 def purge_celery_queues() -> None:
     """Tasks left in this run's Redis db by earlier tests would refer to rows that no longer exist."""
     client = redis.Redis.from_url(settings.REDIS_URL)
