@@ -4,13 +4,14 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from command_center import views
-from command_center.api.screen import ScreenSnapshotView
+from command_center.api.screen import ScreenBasemapView, ScreenSnapshotView
 from command_center.api.views import ObtainTokenView
 from command_center.forms import LockoutAuthenticationForm
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("screen/snapshot", ScreenSnapshotView.as_view(), name="screen-snapshot"),
+    path("screen/basemap", ScreenBasemapView.as_view(), name="screen-basemap"),
     path("", include("grids.api.urls")),
     path("", include("devices.api.urls")),
     path("", include("cases.api.urls")),

@@ -87,6 +87,7 @@ def screen(request: HttpRequest) -> HttpResponse:
     config = {
         "grid": scope.grid_id,
         "snapshot_url": reverse("screen-snapshot"),
+        "basemap_url": reverse("screen-basemap"),
         "socket_path": "/ws/screen/",
         "tiles_url": settings.MAP_TILES_URL,
         "tiles_crs": settings.MAP_TILES_CRS,

@@ -37,6 +37,7 @@
     overdue: (c) => c.overdue,
   };
 
+  const project = DCCMap.projector(options.tilesCrs); // the tiles' coordinates (GCJ-02 for Chinese providers)
   const state = { tab: "open", search: "", cases: [], selected: null, detail: null, offset: 0, map: null, chart: null };
   const queueEl = document.getElementById("queue");
   const detailEl = document.getElementById("detail");
@@ -359,9 +360,10 @@
 
   function drawMap(c) {
     if (!window.L) return;
-    state.map = L.map("case-map", { attributionControl: false }).setView([c.lat, c.lng], 17);
-    if (options.tilesUrl) L.tileLayer(options.tilesUrl, { maxZoom: 19 }).addTo(state.map);
-    L.circleMarker([c.lat, c.lng], {
+    const at = project.point(c.lat, c.lng);
+    state.map = L.map("case-map", { attributionControl: false }).setView(at, 17);
+    DCCMap.base(state.map, { tilesUrl: options.tilesUrl, basemapUrl: options.basemapUrl, project: project });
+    L.circleMarker(at, {
       radius: 10, color: c.severity === "critical" ? "#d92d20" : "#1f6fd1", weight: 3, fillOpacity: 0.35,
     }).addTo(state.map).bindTooltip(el("span", {}, c.title), { permanent: true, direction: "top", offset: [0, -8] });
   }

@@ -11,8 +11,8 @@
  *
  * The socket sends a hello when it opens and then frames of events. Whatever happened while a page was
  * away is in the database, not in the socket: every hello asks the page to reload. A frame saying
- * `resync` (the server saw a sequence gap) does too, and so does an object whose version jumps past the
- * one the page holds (`DCCRealtime.Versions`).
+ * `resync` (the server saw a sequence gap) does too. Each page compares an event's version (and `since`,
+ * the first version its window saw) with the one it holds: stale events are skipped, a jump reloads.
  */
 (function () {
   "use strict";
@@ -109,25 +109,5 @@
     };
   }
 
-  // The versions a page holds, per kind and id: tells a stale event from a new one and a gap.
-  function Versions() {
-    this.seen = new Map();
-  }
-  // "stale" (at or below what is held), "gap" (versions were skipped: reload), or "new".
-  Versions.prototype.check = function (event) {
-    const key = event.kind + ":" + event.id;
-    const known = this.seen.get(key);
-    if (known !== undefined && event.version <= known) return "stale";
-    this.seen.set(key, event.version);
-    if (known !== undefined && event.since > known + 1) return "gap";
-    return "new";
-  };
-  Versions.prototype.set = function (kind, id, version) {
-    this.seen.set(kind + ":" + id, version);
-  };
-  Versions.prototype.clear = function () {
-    this.seen.clear();
-  };
-
-  window.DCCRealtime = { connect: connect, decode: decode, Versions: Versions };
+  window.DCCRealtime = { connect: connect, decode: decode };
 })();
