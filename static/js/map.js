@@ -9,7 +9,8 @@
  * tiles_crs "gcj02" everything we draw is shifted to sit on their roads. Without a tile server (an
  * intranet, an offline pilot, the demo) the street's roads, compounds and buildings are drawn from
  * /api/v1/screen/basemap under the grids instead: with MAP_TILES_URL empty at once, otherwise when the
- * first tiles fail or none has loaded after a few seconds.
+ * first tiles fail or none has loaded after a few seconds (the tile layer is then removed until the
+ * page reloads).
  */
 (function () {
   "use strict";
@@ -101,15 +102,17 @@
     if (map.options.maxZoom === undefined) map.setMaxZoom(19); // a tile layer would have said (marker clusters ask)
     if (!map.getPane("basemap")) map.createPane("basemap").style.zIndex = 150; // under tiles (200) and grids
     let vector = null;
+    let gone = false; // the page removed this map (the console draws one per case shown)
+    map.on("unload", function () { gone = true; });
 
     function showVector() {
-      if (vector || state.tiles === "ok" || !options.basemapUrl) return;
+      if (gone || vector || !options.basemapUrl) return;
       vector = L.layerGroup().addTo(map);
       state.vector = true;
       map.getContainer().classList.add("no-tiles");
       loadGeography(options.basemapUrl)
         .then(function (data) {
-          if (!vector) return;
+          if (gone || !vector) return;
           // The base map goes on a canvas: 1,000 buildings as SVG paths would slow every pan.
           const renderer = L.canvas({ pane: "basemap", padding: 0.3 });
           L.geoJSON(data, {
@@ -121,39 +124,31 @@
         })
         .catch(function (error) { console.error("basemap", error); });
     }
-    function hideVector() {
-      if (!vector) return;
-      map.removeLayer(vector);
-      vector = null;
-      state.vector = false;
-      map.getContainer().classList.remove("no-tiles");
-    }
-
     if (options.tilesUrl) {
       let failed = 0;
-      const tiles = L.tileLayer(options.tilesUrl, {
+      let tiles = null;
+      // No answer: the tile layer goes (every pan would ask again in vain) and the street's map comes.
+      const giveUp = function () {
+        state.tiles = "failed";
+        if (tiles && !gone) map.removeLayer(tiles);
+        tiles = null;
+        showVector();
+      };
+      tiles = L.tileLayer(options.tilesUrl, {
         maxZoom: 19, className: "tiles", attribution: options.attribution || "", subdomains: options.subdomains || "abc",
         errorTileUrl: ERROR_TILE,
       });
       tiles.on("tileload", function (e) {
         if (e.tile && e.tile.src === ERROR_TILE) return; // Leaflet reports its stand-in as loaded
-
-        state.tiles = "ok";
-        hideVector();
+        if (state.tiles === "waiting") state.tiles = "ok";
       });
       tiles.on("tileerror", function () {
         failed += 1;
-        if (state.tiles !== "ok" && failed >= 2) {
-          state.tiles = "failed";
-          showVector();
-        }
+        if (state.tiles === "waiting" && failed >= 2) giveUp();
       });
       tiles.addTo(map);
       setTimeout(function () {
-        if (state.tiles === "waiting") {
-          state.tiles = "failed";
-          showVector();
-        }
+        if (state.tiles === "waiting") giveUp();
       }, TILE_WAIT_MS);
     } else {
       showVector();
