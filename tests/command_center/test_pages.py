@@ -98,6 +98,16 @@ def test_500_renders_in_the_site_layout_without_the_database() -> None:
 
 
 @pytest.mark.django_db
+def test_a_stale_form_gets_a_page_in_the_site_layout_not_a_bare_403() -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert_site_layout(html)
+    assert "表单已过期" in html
+
+
+@pytest.mark.django_db
 def test_the_favicon_is_linked_and_answers_at_favicon_ico(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/favicon.ico")
     assert response.status_code == 302

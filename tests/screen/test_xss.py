@@ -87,4 +87,9 @@ def test_user_strings_run_nothing_on_the_console_the_screen_and_the_admin(world,
             admin.wait_for_load_state("load")
             assert admin.locator("#content").count() == 1, path
             nothing_ran(admin, path)
+
+        # Swagger UI runs under the same policy (its start-up script is a file, no eval).
+        admin.goto(daphne.url + "/api/docs/")
+        admin.wait_for_selector(".swagger-ui .info", timeout=15_000)
+        nothing_ran(admin, "/api/docs/")
         browser.close()
