@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from command_center.realtime import send_now, user_group
+from command_center.realtime import event_message, send_to_users_on_commit
 
 from .models import Channel, Notification, NotificationAttempt
 
@@ -59,23 +59,15 @@ class InAppProvider:
     def send(self, notification: Notification) -> str:
         if notification.recipient_id is None:
             raise ValueError("in-app notification without a recipient")
-        message = {
-            "type": "realtime.event",
-            "event": "notification.created",
-            "kind": "notification",
-            "id": notification.pk,
-            "version": 1,
-            "grid": None,
-            "at": timezone.now().isoformat(),
-            "data": {
-                "title": notification.subject,
-                "body": notification.body,
-                "case": notification.case_id,
-            },
-        }
-        groups = [user_group(notification.recipient_id)]
+        message = event_message(
+            event="notification.created",
+            kind="notification",
+            obj_id=notification.pk,
+            version=1,
+            data={"title": notification.subject, "body": notification.body, "case": notification.case_id},
+        )
         # After the attempt is committed, like every realtime send (command_center.realtime).
-        transaction.on_commit(lambda: send_now(groups, message))
+        send_to_users_on_commit([notification.recipient_id], message)
         return f"queued for user.{notification.recipient_id}"
 
 

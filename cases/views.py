@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from command_center.models import Department, User
@@ -88,7 +89,10 @@ def console(request: HttpRequest) -> HttpResponse:
         {
             "street": Street.objects.first(),
             "options": {
+                "socketPath": "/ws/screen/",
                 "tilesUrl": settings.MAP_TILES_URL,
+                "tilesCrs": settings.MAP_TILES_CRS,
+                "basemapUrl": reverse("screen-basemap"),
                 "timeZone": settings.TIME_ZONE,
                 "departments": list(Department.objects.order_by("kind", "code").values("code", "name")),
                 "people": [

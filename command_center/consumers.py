@@ -1,8 +1,12 @@
-"""The wall screen socket `ws/screen/` (optionally `?grid=<id>`): one per screen.
+"""The socket `ws/screen/` (optionally `?grid=<id>`) of the wall screen and the console: one per page.
 
 - Authenticated (closed with 4401 otherwise); the origin is checked in asgi.py; scoped: a screen
   follows one group (`district`, or `grid.<id>` for a per-grid screen) and sees only the events of the
-  grids its viewer may see (4403 when the viewer may not have a screen or the grid is not theirs).
+  grids its viewer may see (4403 when the grid is not theirs); a department handler's console sees its
+  department's cases (command_center.screen.socket_scope).
+- The viewer's own group `user.<id>` too: notifications and what is assigned to them arrive on the
+  same socket, from a stream of that group (frames of the same shape; the page cannot tell them apart
+  and need not). The frame contract is written down in command_center/realtime.py.
 - One stream per group and process: a `GroupStream` receives each message of its group once, however
   many screens this process serves, and fans frames out to them. Fifty screens cost one channel-layer
   delivery and, per view (screens with the same scope), one JSON encoding per frame, not fifty.
@@ -33,8 +37,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 
 from command_center import stamps
-from command_center.realtime import current_seqs, events_of
-from command_center.screen import HEALTH_ALARM_TYPES, BadScreenRequest, ScreenScope, grid_param, screen_scope
+from command_center.realtime import current_seqs, events_of, user_group
+from command_center.screen import HEALTH_ALARM_TYPES, BadScreenRequest, ScreenScope, grid_param, socket_scope
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +52,14 @@ TAIL_CHECK = 2.0  # seconds between comparisons with the group's counter (finds 
 class View:
     """The screens of one stream that see the same events (same scope): one encoding per frame."""
 
-    def __init__(self, shows_grid: Callable[[Any], bool]) -> None:
-        self.shows_grid = shows_grid
+    def __init__(self, shows: Callable[[dict[str, Any]], bool]) -> None:
+        self.shows = shows
         self.screens: set[ScreenConsumer] = set()
         self.pending: dict[tuple[str, int], dict[str, Any]] = {}
         self.count = 0  # numbered messages in the window with an event shown here, before coalescing
 
     def offer(self, message: dict[str, Any]) -> bool:
-        if not self.shows_grid(message.get("grid")):
+        if not self.shows(message):
             return False
         if message.get("kind") == "alarm" and (message.get("data") or {}).get("type") in HEALTH_ALARM_TYPES:
             return False  # device health shows as the sensor's state, not as an alarm on the screen
@@ -110,8 +114,8 @@ class GroupStream:
             with contextlib.suppress(Exception):
                 await self.layer.group_discard(self.group, self.channel)
 
-    def attach(self, screen: "ScreenConsumer", key: Any, shows_grid: Callable[[Any], bool]) -> None:
-        self.views.setdefault(key, View(shows_grid)).screens.add(screen)
+    def attach(self, screen: "ScreenConsumer", key: Any, shows: Callable[[dict[str, Any]], bool]) -> None:
+        self.views.setdefault(key, View(shows)).screens.add(screen)
 
     def detach(self, screen: "ScreenConsumer") -> bool:
         """Forget the screen; True when no screen is left."""
@@ -260,16 +264,20 @@ async def leave_stream(stream: GroupStream, screen: "ScreenConsumer") -> None:
         await stream.stop()
 
 
+def _everything(event: dict[str, Any]) -> bool:
+    return True
+
+
 class ScreenConsumer(AsyncJsonWebsocketConsumer):
     # No channel of its own: its group's stream receives for every screen of the process. (A name
     # no layer is configured under: channels then gives the consumer no channel layer.)
     channel_layer_alias = "wall-screens-use-group-streams"
     screen: ScreenScope | None
-    stream: GroupStream | None
+    streams: list[GroupStream]
 
     async def connect(self) -> None:
         self.screen = None
-        self.stream = None
+        self.streams = []
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
@@ -280,25 +288,41 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4400)
             return
         try:
-            screen = await database_sync_to_async(screen_scope)(user, grid_id)
+            screen = await database_sync_to_async(socket_scope)(user, grid_id)
         except PermissionDenied:
             await self.close(code=4403)
             return
-        [group] = screen.groups
         await self.accept()
-        stream = await join_stream(group)
-        view_key = None if screen.grid_ids is None or screen.grid_id is not None else screen.grid_ids
-        stream.attach(self, view_key, screen.shows_grid)
-        self.screen, self.stream = screen, stream
-        # seqs: where this screen's numbering starts (a client may count what it should receive).
+        self.screen = screen
+        if screen.department_id is not None:
+            view_key: Any = ("department", screen.department_id)
+        elif screen.grid_ids is None or screen.grid_id is not None:
+            view_key = None
+        else:
+            view_key = screen.grid_ids
+        for group in screen.groups:
+            stream = await join_stream(group)
+            stream.attach(self, view_key, screen.shows)
+            self.streams.append(stream)
+        # The viewer's own group: everything in it is theirs to see.
+        mine = await join_stream(user_group(user.pk))
+        mine.attach(self, None, _everything)
+        self.streams.append(mine)
+        # seqs: where this socket's numbering starts (a client may count what it should receive).
+        groups = [stream.group for stream in self.streams]
         await self.send_json(
-            {"type": "hello", "groups": screen.groups, "grid": screen.grid_id, "seqs": {group: stream.top}}
+            {
+                "type": "hello",
+                "groups": groups,
+                "grid": screen.grid_id,
+                "seqs": {stream.group: stream.top for stream in self.streams},
+            }
         )
 
     async def disconnect(self, code: int) -> None:
-        if self.stream is not None:
-            await leave_stream(self.stream, self)
-            self.stream = None
+        streams, self.streams = self.streams, []
+        for stream in streams:
+            await leave_stream(stream, self)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """The page sends nothing we act on; the socket is one-way."""

@@ -1,9 +1,23 @@
-"""The one place that sends to WebSocket groups.
+"""The one place that sends to WebSocket groups, and the one place an event's shape is built.
 
 Groups: `district` (the whole deployment), `grid.<id>`, `user.<id>`. Sends happen after the surrounding
 transaction commits, so a screen never shows a row a rollback removed. Every event carries the object
 id and its version: the channel layer may drop messages, and a client that sees a gap reloads the
 snapshot (`/api/v1/screen/snapshot`).
+
+The contract, end to end (the pages decode it with the one shared script `static/js/realtime.js`):
+
+- An event (`event_message`): `{"event": "case.filed", "kind": "case", "id": 12, "version": 4,
+  "grid": 3, "at": ISO time, "data": {...}}`; on the way through a group it gains that group's
+  sequence number (`group`, `seq`).
+- The socket `ws/screen/` (command_center/consumers.py) sends two kinds of frame: `{"type": "hello",
+  "groups": [...], "seqs": {...}}` when it opens, and `{"type": "events", "events": [event, ...],
+  "received": n, "resync": bool, "t": time}`, at most ten a second per group; a coalesced event also
+  carries `since` (the first version of the window) and `events` (every event name of the window).
+- A page reloads what it shows on every hello (connected or reconnected), on `"resync": true` (the
+  server saw a sequence gap), and when an object's version jumps by more than one.
+- `user.<id>`: every socket also follows its viewer's own group (a second stream of the same socket,
+  not a second socket): in-app notifications (`kind` "notification") and the cases assigned to them.
 """
 
 import asyncio
@@ -137,6 +151,36 @@ def send_now(groups: Iterable[str], message: dict[str, Any]) -> None:
     stamps.stamp("sent", message.get("at"))
 
 
+def event_message(
+    *,
+    event: str,
+    kind: str,
+    obj_id: int,
+    version: int,
+    data: dict[str, Any],
+    grid_id: int | None = None,
+    at: str | None = None,
+) -> dict[str, Any]:
+    """The one shape of a realtime event (the module docstring describes the frames around it)."""
+    return {
+        "type": "realtime.event",
+        "event": event,
+        "kind": kind,
+        "id": obj_id,
+        "version": version,
+        "grid": grid_id,
+        "at": at or timezone.now().isoformat(),
+        "data": data,
+    }
+
+
+def send_to_users_on_commit(user_ids: Iterable[int], message: dict[str, Any]) -> None:
+    """Send an `event_message` to these users' own groups only (not the screens), after commit."""
+    groups = [user_group(user_id) for user_id in user_ids]
+    if groups:
+        transaction.on_commit(lambda: send_now(groups, message))
+
+
 def broadcast_on_commit(
     *,
     event: str,
@@ -149,16 +193,9 @@ def broadcast_on_commit(
     using: str = "default",
 ) -> None:
     """Send `event` about object `kind`/`obj_id` at `version` once the current transaction commits."""
-    message = {
-        "type": "realtime.event",
-        "event": event,
-        "kind": kind,
-        "id": obj_id,
-        "version": version,
-        "grid": grid_id,
-        "at": timezone.now().isoformat(),
-        "data": data,
-    }
+    message = event_message(
+        event=event, kind=kind, obj_id=obj_id, version=version, data=data, grid_id=grid_id
+    )
     groups = event_groups(grid_id=grid_id, user_ids=user_ids)
     transaction.on_commit(lambda: send_now(groups, message), using=using)
 
@@ -220,16 +257,15 @@ def broadcast_many_on_commit(events: list[dict[str, Any]], *, using: str = "defa
     batch = [
         (
             event_groups(grid_id=e.get("grid_id"), user_ids=e.get("user_ids", ())),
-            {
-                "type": "realtime.event",
-                "event": e["event"],
-                "kind": e["kind"],
-                "id": e["obj_id"],
-                "version": e["version"],
-                "grid": e.get("grid_id"),
-                "at": at,
-                "data": e["data"],
-            },
+            event_message(
+                event=e["event"],
+                kind=e["kind"],
+                obj_id=e["obj_id"],
+                version=e["version"],
+                data=e["data"],
+                grid_id=e.get("grid_id"),
+                at=at,
+            ),
         )
         for e in events
     ]

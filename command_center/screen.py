@@ -6,6 +6,7 @@ it on start, on every reconnect and whenever the socket reports a gap, so the pa
 the database whatever the channel layer dropped.
 """
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from django.db.models import Avg, Count, F, Max, Model, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from shapely import LineString
+from shapely import LineString, Polygon, box, unary_union
+from shapely.geometry import mapping
 
 from cases.models import OPEN_STATUSES, Case
 from cases.selectors import CASE_SCOPE
@@ -26,7 +28,8 @@ from command_center.realtime import DISTRICT_GROUP, current_seqs, grid_group
 from devices.models import Alarm, Scene, SensorPoint
 from devices.selectors import screen_counters
 from grids.api.views import GRID_SCOPE
-from grids.models import Compound, Grid, PatrolPosition
+from grids.geometry import to_polygon
+from grids.models import Building, Compound, Grid, PatrolPosition
 from grids.scoping import ScopePaths, scope_queryset
 
 M = TypeVar("M", bound=Model)
@@ -68,9 +71,17 @@ class ScreenScope:
     grid_id: int | None  # the per-grid screen /screen/?grid=<id>
     grid_ids: frozenset[int] | None  # the grids it shows; None: the whole district, unlocated rows too
     groups: list[str]  # the realtime group the socket follows (one: district or the grid's)
+    department_id: int | None = None  # a department handler's socket: its department's cases only
 
     def shows_grid(self, grid_id: Any) -> bool:
         return self.grid_ids is None or grid_id in self.grid_ids
+
+    def shows(self, event: Mapping[str, Any]) -> bool:
+        """Whether a socket of this scope gets `event` (a realtime event, command_center.realtime)."""
+        if self.department_id is not None:
+            data = event.get("data") or {}
+            return event.get("kind") == "case" and data.get("department") == self.department_id
+        return self.shows_grid(event.get("grid"))
 
     def scoped(self, queryset: QuerySet[M], paths: ScopePaths) -> QuerySet[M]:
         queryset = scope_queryset(queryset, self.user, paths)
@@ -103,6 +114,23 @@ def screen_scope(user: User, grid_id: int | None) -> ScreenScope:
     # Officials and grid workers: the district's events, filtered to their grids per event (a street
     # may have hundreds of grids; one stream per screen keeps it at most 10 frames a second).
     return ScreenScope(user=user, grid_id=None, grid_ids=grid_ids, groups=[DISTRICT_GROUP])
+
+
+def socket_scope(user: User, grid_id: int | None) -> ScreenScope:
+    """What `user`'s socket covers: a screen's scope, or for a department handler (who has no wall screen
+    but a console) the district's events about their department's cases. What is assigned to the viewer
+    comes through their own group `user.<id>` (command_center.consumers)."""
+    if user.is_authenticated and user.role == User.Role.HANDLER and not user.is_superuser and grid_id is None:
+        if user.department_id is None:
+            return ScreenScope(user=user, grid_id=None, grid_ids=frozenset(), groups=[])
+        return ScreenScope(
+            user=user,
+            grid_id=None,
+            grid_ids=frozenset(),
+            groups=[DISTRICT_GROUP],
+            department_id=user.department_id,
+        )
+    return screen_scope(user, grid_id)
 
 
 def parse_sections(value: str | None) -> tuple[str, ...]:
@@ -303,6 +331,62 @@ def point_rows(screen: ScreenScope, *, now: datetime) -> dict[str, Any]:
         )
     ]
     return {"scenes": [{"code": code, "name": name} for code, name in scenes], "points": rows}
+
+
+# --- The base map drawn when no tile server answers -------------------------------------------------
+
+BUILDING_HALF_SIZE_M = (9.0, 6.0)  # a footprint drawn around a building's point: ~18 m × 12 m
+METRES_PER_DEGREE = 111_320.0
+COORDINATE_DIGITS = 6  # ~0.1 m
+
+
+def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
+    def walk(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            if value and isinstance(value[0], float):
+                return [round(v, COORDINATE_DIGITS) for v in value]
+            return [walk(v) for v in value]
+        return value
+
+    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
+
+
+def _feature(layer: str, geometry: Any, name: str = "") -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "properties": {"layer": layer, "name": name},
+        "geometry": _rounded(mapping(geometry)),
+    }
+
+
+def _footprint(lat: float, lng: float) -> Polygon:
+    half_x, half_y = BUILDING_HALF_SIZE_M
+    dlat = half_y / METRES_PER_DEGREE
+    dlng = half_x / (METRES_PER_DEGREE * max(0.1, math.cos(math.radians(lat))))
+    return box(lng - dlng, lat - dlat, lng + dlng, lat + dlat)
+
+
+def basemap() -> dict[str, Any]:
+    """The street's own geography as GeoJSON, for pages whose tile server does not answer (an intranet,
+    an offline pilot, the demo): the street's area, what lies between compounds (its roads and squares:
+    the street minus the compounds), compounds, and building footprints drawn around each building's
+    point (buildings are stored as points). Layers: area, roads, compound, building. WGS84."""
+    grids = [to_polygon(boundary) for boundary in Grid.objects.values_list("boundary", flat=True)]
+    compounds = list(Compound.objects.order_by("code").values_list("name", "boundary"))
+    features = []
+    if grids:
+        area = unary_union(grids)
+        features.append(_feature("area", area))
+        blocks = unary_union([to_polygon(boundary) for _name, boundary in compounds]) if compounds else None
+        roads = area.difference(blocks) if blocks is not None else area
+        if not roads.is_empty:
+            features.append(_feature("roads", roads))
+    features.extend(_feature("compound", to_polygon(boundary), name) for name, boundary in compounds)
+    features.extend(
+        _feature("building", _footprint(lat, lng), name)
+        for name, lat, lng in Building.objects.order_by("pk").values_list("name", "lat", "lng")
+    )
+    return {"type": "FeatureCollection", "features": features}
 
 
 # --- Alarms and cases (devices.models.Alarm, cases.models.Case) -----------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "leaflet",
+    "csp",
     "command_center",
     "grids",
     "devices",
@@ -103,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "command_center.urls"
@@ -253,7 +256,7 @@ LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 AUTHENTICATION_BACKENDS = ["command_center.auth.LockoutModelBackend"]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/screen/"
+LOGIN_REDIRECT_URL = "/"  # command_center.views.home: each role's own page (LANDING_PAGES)
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -332,6 +335,39 @@ LEAFLET_CONFIG: dict[str, Any] = {
     "DEFAULT_ZOOM": 15,
     "TILES": [("OpenStreetMap", MAP_TILES_URL, {"attribution": "© OpenStreetMap", "maxZoom": 19})],
     "RESET_VIEW": False,
+}
+
+
+def _tile_source(url: str) -> list[str]:
+    """The origin the map's tiles come from, as a CSP source: a placeholder in the first label of the
+    host ({s}, webrd0{s}) becomes the wildcard CSP allows there (*.is.autonavi.com)."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return []
+    labels = parts.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if any("{" in label for label in labels):
+        return [f"{parts.scheme}:"]  # a placeholder deeper in the host: any host of that scheme
+    return [f"{parts.scheme}://{'.'.join(labels)}"]
+
+
+# Content-Security-Policy (django-csp) on every page, the admin and the API docs included: scripts only
+# from files of this site (no inline script, no eval), so a user string that slipped into the DOM as
+# HTML still runs nothing. Styles may be inline: Leaflet, ECharts and the admin write style attributes.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_tile_source(MAP_TILES_URL)],
+        "connect-src": [SELF],  # 'self' covers the page's own ws:// and wss:// (CSP 3)
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # HTTPS: on in production behind the reverse proxy that terminates TLS (docs/deploy.md).

@@ -1,5 +1,7 @@
-"""GET /api/v1/screen/snapshot[?grid=<id>][&sections=kpis,charts,...]: what the wall screen shows."""
+"""GET /api/v1/screen/snapshot[?grid=<id>][&sections=kpis,charts,...]: what the wall screen shows.
+GET /api/v1/screen/basemap: the street's roads, compounds and buildings, for maps without tiles."""
 
+from django.core.cache import cache
 from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +14,7 @@ from rest_framework.views import APIView
 from command_center.screen import (
     SECTIONS,
     BadScreenRequest,
+    basemap,
     build_snapshot,
     grid_param,
     parse_sections,
@@ -44,3 +47,18 @@ class ScreenSnapshotView(APIView):
             raise ValidationError({"detail": str(exc)}) from exc
         screen = screen_scope(request.user, grid_id)  # type: ignore[arg-type]
         return Response(build_snapshot(screen, sections=sections), headers={"Cache-Control": "no-store"})
+
+
+BASEMAP_CACHE_SECONDS = 600  # geography changes when the admin edits it, rarely
+
+
+@method_decorator(gzip_page, name="dispatch")
+class ScreenBasemapView(APIView):
+    """The street's own geography as GeoJSON (layers: area, roads, compound, building), which the maps
+    draw under the grids when their tile server does not answer. The same for every logged-in user:
+    it is the map, not the cases on it."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        data = cache.get_or_set("screen:basemap", basemap, BASEMAP_CACHE_SECONDS)
+        return Response(data, headers={"Cache-Control": "private, max-age=600"})

@@ -1,6 +1,8 @@
 /* Dispatcher console: the queue by urgency and deadline with live countdowns, the case with its timeline,
-   photos, map and sensor chart, one-click actions and keyboard shortcuts. Live updates over /ws/screen/:
-   a case event newer than what is shown reloads it (events carry the row's version). */
+   photos, map and sensor chart, one-click actions and keyboard shortcuts. Live updates come through the
+   shared realtime client (realtime.js): a case event reloads the queue, and the case shown when the event
+   is newer than it (events carry the row's version); a notification shows a toast; a (re)connection or
+   a gap reloads both. Every user string reaches the page as text (el() makes text nodes). */
 (function () {
   "use strict";
   const options = JSON.parse(document.getElementById("console-options").textContent);
@@ -35,6 +37,7 @@
     overdue: (c) => c.overdue,
   };
 
+  const project = DCCMap.projector(options.tilesCrs); // the tiles' coordinates (GCJ-02 for Chinese providers)
   const state = { tab: "open", search: "", cases: [], selected: null, detail: null, offset: 0, map: null, chart: null };
   const queueEl = document.getElementById("queue");
   const detailEl = document.getElementById("detail");
@@ -357,11 +360,12 @@
 
   function drawMap(c) {
     if (!window.L) return;
-    state.map = L.map("case-map", { attributionControl: false }).setView([c.lat, c.lng], 17);
-    if (options.tilesUrl) L.tileLayer(options.tilesUrl, { maxZoom: 19 }).addTo(state.map);
-    L.circleMarker([c.lat, c.lng], {
+    const at = project.point(c.lat, c.lng);
+    state.map = L.map("case-map", { attributionControl: false }).setView(at, 17);
+    DCCMap.base(state.map, { tilesUrl: options.tilesUrl, basemapUrl: options.basemapUrl, project: project });
+    L.circleMarker(at, {
       radius: 10, color: c.severity === "critical" ? "#d92d20" : "#1f6fd1", weight: 3, fillOpacity: 0.35,
-    }).addTo(state.map).bindTooltip(c.title, { permanent: true, direction: "top", offset: [0, -8] });
+    }).addTo(state.map).bindTooltip(el("span", {}, c.title), { permanent: true, direction: "top", offset: [0, -8] });
   }
 
   async function drawSensorChart(c) {
@@ -577,35 +581,34 @@
   }
 
   const conn = document.getElementById("conn");
-  let retry = 1000;
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(scheme + "://" + location.host + "/ws/screen/");
-    socket.onopen = () => {
-      retry = 1000;
-      conn.textContent = L_.connected;
-      conn.className = "conn conn-up";
-      refresh(); // whatever happened while we were away
-    };
-    socket.onmessage = (frame) => {
-      const message = JSON.parse(frame.data);
-      if (message.kind === "notification") {
-        toast(L_.newNotification + ": " + (message.data.title || ""));
+  let queueTimer = null;
+  function onEvents(events) {
+    let cases = false;
+    events.forEach((event) => {
+      if (event.kind === "notification") {
+        toast(L_.newNotification + ": " + (event.data.title || ""));
         return;
       }
-      if (message.kind !== "case") return;
-      clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(loadQueue, 500);
+      if (event.kind !== "case") return;
+      cases = true;
       const shown = state.detail;
-      if (shown && message.id === shown.id && message.version > shown.version) select(shown.id);
-    };
-    socket.onclose = () => {
-      conn.textContent = L_.disconnected;
-      conn.className = "conn conn-down";
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 15000);
-    };
+      if (shown && event.id === shown.id && event.version > shown.version) select(shown.id);
+    });
+    if (cases) {
+      clearTimeout(queueTimer);
+      queueTimer = setTimeout(loadQueue, 150); // one reload for a burst of frames
+    }
   }
+  const live = DCCRealtime.connect({
+    path: options.socketPath,
+    onEvents: onEvents,
+    onResync: refresh, // connected, reconnected or a gap: whatever happened meanwhile
+    onStatus: (up) => {
+      conn.textContent = up ? L_.connected : L_.disconnected;
+      conn.className = "conn " + (up ? "conn-up" : "conn-down");
+    },
+  });
+  window.DCCConsole = { state: state, live: live };
 
   function tick() {
     document.getElementById("clock").textContent = new Date(now()).toLocaleString("zh-CN", {
@@ -623,5 +626,4 @@
     else if (state.cases.length) select(visibleCases()[0].id);
   });
   setInterval(loadQueue, 60000); // a safety net if frames were lost
-  connect();
 })();

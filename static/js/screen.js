@@ -33,51 +33,11 @@
   };
   window.DCC = { state: state, stats: stats, config: config };
 
-  /* ---- Coordinates: our data is WGS84; Chinese tile providers draw GCJ-02 (火星坐标). ---- */
-  const GCJ_A = 6378245.0;
-  const GCJ_EE = 0.00669342162296594323;
-  function outsideChina(lat, lng) {
-    return lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271;
-  }
-  function shiftLat(x, y) {
-    let r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
-    r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3;
-    r += ((20 * Math.sin(y * Math.PI) + 40 * Math.sin((y / 3) * Math.PI)) * 2) / 3;
-    r += ((160 * Math.sin((y / 12) * Math.PI) + 320 * Math.sin((y * Math.PI) / 30)) * 2) / 3;
-    return r;
-  }
-  function shiftLng(x, y) {
-    let r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
-    r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3;
-    r += ((20 * Math.sin(x * Math.PI) + 40 * Math.sin((x / 3) * Math.PI)) * 2) / 3;
-    r += ((150 * Math.sin((x / 12) * Math.PI) + 300 * Math.sin((x / 30) * Math.PI)) * 2) / 3;
-    return r;
-  }
-  function wgs84ToGcj02(lat, lng) {
-    if (outsideChina(lat, lng)) return [lat, lng];
-    const radLat = (lat / 180) * Math.PI;
-    let magic = Math.sin(radLat);
-    magic = 1 - GCJ_EE * magic * magic;
-    const sqrtMagic = Math.sqrt(magic);
-    const dLat = (shiftLat(lng - 105, lat - 35) * 180) / (((GCJ_A * (1 - GCJ_EE)) / (magic * sqrtMagic)) * Math.PI);
-    const dLng = (shiftLng(lng - 105, lat - 35) * 180) / ((GCJ_A / sqrtMagic) * Math.cos(radLat) * Math.PI);
-    return [lat + dLat, lng + dLng];
-  }
-  const gcj = String(config.tiles_crs || "").toLowerCase() === "gcj02";
-  function toMap(lat, lng) {
-    return gcj ? wgs84ToGcj02(lat, lng) : [lat, lng];
-  }
-  function ringToMap(ring) {
-    return ring.map(function (pair) {
-      const p = toMap(pair[1], pair[0]);
-      return [p[1], p[0]];
-    });
-  }
-  function geometryToMap(geometry) {
-    if (!gcj || !geometry || geometry.type !== "Polygon") return geometry;
-    return { type: "Polygon", coordinates: geometry.coordinates.map(ringToMap) };
-  }
-  window.DCC.wgs84ToGcj02 = wgs84ToGcj02;
+  /* ---- Coordinates: our data is WGS84; Chinese tile providers draw GCJ-02 (map.js). ---- */
+  const project = DCCMap.projector(config.tiles_crs);
+  const toMap = project.point;
+  const geometryToMap = project.geometry;
+  window.DCC.wgs84ToGcj02 = DCCMap.wgs84ToGcj02;
   window.DCC.toMap = toMap;
 
   /* ---- Small helpers ---- */
@@ -129,6 +89,8 @@
   }
   function formatDuration(seconds) {
     if (seconds === null || seconds === undefined) return "–";
+    // Under a minute is "<1 min", not "0 min" (which reads as "nothing measured").
+    if (seconds < 60) return "&lt;1<small>" + escapeHtml(labels.minutes) + "</small>";
     if (seconds < 3600) return Math.round(seconds / 60) + "<small>" + escapeHtml(labels.minutes) + "</small>";
     return (seconds / 3600).toFixed(1) + "<small>" + escapeHtml(labels.hours) + "</small>";
   }
@@ -189,13 +151,11 @@
   });
   const canvas = L.canvas({ padding: 0.3 });
   map.setView(toMap(config.center[0], config.center[1]), config.zoom);
-  if (config.tiles_url) {
-    // With no tile server reachable the grids still show on the map's plain background.
-    L.tileLayer(config.tiles_url, {
-      maxZoom: 19, className: "tiles", attribution: "© OpenStreetMap", subdomains: "abc",
-      errorTileUrl: "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==",
-    }).addTo(map);
-  }
+  // The tiles, or the street's own roads, compounds and buildings when no tile server answers.
+  window.DCC.base = DCCMap.base(map, {
+    tilesUrl: config.tiles_url, basemapUrl: config.basemap_url, project: project, theme: "dark",
+    attribution: "© OpenStreetMap",
+  }).state;
   map.createPane("grids").style.zIndex = 350;
   map.createPane("tracks").style.zIndex = 380;
   const gridLayer = L.layerGroup().addTo(map);
@@ -264,7 +224,8 @@
         pane: "grids", style: Object.assign({ weight: 2, opacity: 0.9 }, gridStyle[grid.state] || gridStyle.normal),
       });
       shape.bindPopup(function () { return gridPopup(state.grids.get(grid.id)); });
-      shape.bindTooltip(grid.name, { permanent: true, direction: "center", className: "grid-label" });
+      // A DOM node, not a string: Leaflet would parse a string as HTML (names are user input).
+      shape.bindTooltip(el("span", null, grid.name), { permanent: true, direction: "center", className: "grid-label" });
       shape.addTo(gridLayer);
       gridShapes.set(grid.id, shape);
     });
@@ -954,10 +915,8 @@
     else refreshFigures();
   }, REFRESH_FIGURES_MS);
 
-  /* ---- Socket ---- */
+  /* ---- Socket: the shared client (realtime.js) decodes frames and says when to reload ---- */
   const banner = document.getElementById("offline-banner");
-  let retry = 1000;
-  let socket = null;
   let rateWindow = [];
   function setConnection(up) {
     stats.connected = up;
@@ -965,45 +924,40 @@
     status.className = "conn " + (up ? "conn-up" : "conn-down");
     banner.hidden = up;
   }
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const query = config.grid ? "?grid=" + encodeURIComponent(config.grid) : "";
-    socket = new WebSocket(scheme + "://" + location.host + config.socket_path + query);
-    socket.onmessage = function (message) {
-      handleFrame(JSON.parse(message.data));
-    };
-    socket.onclose = function () {
-      setConnection(false);
-      socket = null;
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 15000);
-    };
-    socket.onerror = function () { /* onclose follows and reconnects */ };
+  function countFrames() {
+    stats.frames = live.stats.frames;
+    stats.hellos = live.stats.hellos;
   }
-  function handleFrame(frame) {
-    stats.frames += 1;
-    if (frame.type === "hello") {
-      stats.hellos += 1;
-      retry = 1000;
-      setConnection(true);
-      // Connected or reconnected: whatever happened meanwhile is in the database, not in the socket.
-      loadSnapshot("connected");
-      return;
-    }
-    if (frame.type !== "events") return;
+  function onEvents(events, frame) {
+    countFrames();
     const now = Date.now();
-    stats.received += frame.received || frame.events.length;
-    rateWindow.push([now, frame.received || frame.events.length]);
+    const count = frame.received || events.length;
+    stats.received += count;
+    rateWindow.push([now, count]);
     rateWindow = rateWindow.filter(function (entry) { return entry[0] > now - 5000; });
     const perSecond = rateWindow.reduce(function (sum, entry) { return sum + entry[1]; }, 0) / 5;
     document.getElementById("feed-rate").textContent = perSecond >= 0.2 ? perSecond.toFixed(1) + " " + labels.per_second : "";
-    for (let i = 0; i < frame.events.length; i += 1) queue.push(frame.events[i]);
-    if (frame.resync) requestResync("server saw a gap");
+    for (let i = 0; i < events.length; i += 1) {
+      if (events[i].kind !== "notification") queue.push(events[i]);
+    }
     schedule();
   }
-  window.DCC.disconnect = function () { if (socket) socket.close(); };
+  const live = DCCRealtime.connect({
+    path: config.socket_path,
+    params: { grid: config.grid },
+    onStatus: setConnection,
+    onEvents: onEvents,
+    onResync: function (reason) {
+      countFrames();
+      if (reason === "server saw a gap") requestResync(reason);
+      // Connected or reconnected: whatever happened meanwhile is in the database, not in the socket.
+      else loadSnapshot(reason);
+    },
+  });
+  stats.socket = live.stats;
+  window.DCC.disconnect = live.reconnect;
   // For the browser tests' storm: a frame handled exactly as one from the socket.
-  window.DCC.inject = function (frame) { handleFrame(frame); };
+  window.DCC.inject = live.inject;
 
   function tick() {
     document.getElementById("clock").textContent = dateTimeFormat.format(new Date());
@@ -1011,5 +965,4 @@
   setInterval(tick, 1000);
   tick();
   status.textContent = labels.connecting;
-  connect();
 })();

@@ -94,7 +94,7 @@ def test_file_and_dispatch_with_the_keyboard(live_server, catalogue, place, tmp_
         page.keyboard.press("Enter")
         page.wait_for_selector("#action-dialog", state="hidden")
         page.wait_for_function(
-            "document.querySelector('.detail-head .badge.status-dispatched') !== null", timeout=10_000
+            "() => document.querySelector('.detail-head .badge.status-dispatched') !== null", timeout=10_000
         )
         case = Case.objects.get(pk=report.pk)
         assert (case.status, case.department) == ("dispatched", place.urban)

@@ -101,13 +101,14 @@ def test_login_page_logs_in_and_locks_out(client, make_user, password):
     assert "_auth_user_id" not in client.session
 
 
-def test_login_page_success_goes_to_the_screen(client, make_user, password):
+def test_login_page_success_goes_to_the_users_own_page(client, make_user, password):
     make_user(username="li.wei", role=User.Role.DISPATCHER)
 
     response = client.post("/accounts/login/", {"username": "li.wei", "password": password})
 
     assert response.status_code == 302
-    assert response["Location"] == "/screen/"
+    assert response["Location"] == "/"  # command_center.views.home: by role
+    assert client.get("/")["Location"] == "/console/"
 
 
 def test_screen_sends_anonymous_users_to_the_login_page(client):

@@ -149,6 +149,49 @@ class District:
         )
 
 
+class Daphne:
+    """daphne alone (HTTP and WebSocket) on the test database: pages and sockets, no ingest."""
+
+    def __init__(self, tmp_path: Path, **extra_env: str) -> None:
+        self.port = free_port()
+        env = child_env(STATIC_MANIFEST="0", LOG_LEVEL="WARNING", **extra_env)
+        args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+                "command_center.asgi:application"]  # fmt: skip
+        self.child = Child("daphne", args, env, tmp_path / "daphne.log")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "Daphne":
+        self.child.start()
+        wait_for_port("127.0.0.1", self.port, timeout=30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.child.stop()
+
+
+def logged_in_page(browser, url: str, username: str, path: str, password: str):  # type: ignore[no-untyped-def]
+    """A 1920×1080 page in Chinese, logged in through the login form and on `path`. It records page
+    errors (`page.errors`) and Content-Security-Policy violations (`window.__violations`)."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.add_init_script(
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(f"{url}/accounts/login/?next={path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{path}")
+    return page
+
+
 def purge_celery_queues() -> None:
     """Tasks left in this run's Redis db by earlier tests would refer to rows that no longer exist."""
     client = redis.Redis.from_url(settings.REDIS_URL)

@@ -121,8 +121,8 @@ async def test_anonymous_screens_are_refused(world):
 
 
 @run_async
-async def test_handlers_and_grids_outside_the_scope_are_refused(world):
-    assert await refused_with(world.handler) == 4403
+async def test_grids_outside_the_scope_are_refused(world):
+    assert await refused_with(world.handler, f"grid={world.street_grids[0].pk}") == 4403  # no wall screen
     assert await refused_with(world.official, f"grid={world.other_grid.pk}") == 4403
     assert await refused_with(world.worker, f"grid={world.street_grids[1].pk}") == 4403
     assert await refused_with(world.dispatcher, "grid=abc") == 4400
@@ -150,7 +150,13 @@ async def test_the_origin_is_checked_and_the_session_authenticates(world):
     connected, _code = await good.connect()
     assert connected is True
     hello = await good.receive_json_from()
-    assert hello == {"type": "hello", "groups": ["district"], "grid": None, "seqs": {"district": 0}}
+    mine = f"user.{world.dispatcher.pk}"
+    assert hello == {
+        "type": "hello",
+        "groups": ["district", mine],
+        "grid": None,
+        "seqs": {"district": 0, mine: 0},
+    }
     await good.disconnect()
 
     anonymous = WebsocketCommunicator(
@@ -358,7 +364,9 @@ async def test_screens_of_one_process_share_one_stream_per_group(world):
         assert (await comm.connect())[0]
         await comm.receive_json_from()
     streams = _streams[asyncio.get_running_loop()]
-    assert list(streams) == ["district"]
+    # Each viewer's own group has a stream too, shared by that viewer's sockets.
+    assert set(streams) == {"district", f"user.{world.dispatcher.pk}", f"user.{world.official.pk}"}
+    assert len(streams[f"user.{world.dispatcher.pk}"].views[None].screens) == 2
     assert len(streams["district"].views) == 2  # the whole district, and the official's street
     sender = Sender()
     await sender.send(obj_id=5, grid=world.street_grids[0].pk)
@@ -400,3 +408,50 @@ async def test_a_workers_batch_is_one_numbered_message_and_every_event_reaches_t
     assert [e["id"] for e in events_of(await frames_until_quiet(official))] == [1, 2, 4]
     for comm in (official, dispatcher):
         await comm.disconnect()
+
+
+@run_async
+async def test_the_viewers_own_group_reaches_their_socket_and_no_one_elses(world):
+    """Notifications go to `user.<id>`: the socket of that user gets them, another user's does not."""
+    mine, other = communicator(world.dispatcher), communicator(world.official)
+    for comm in (mine, other):
+        assert (await comm.connect())[0]
+        await comm.receive_json_from()
+    group = f"user.{world.dispatcher.pk}"
+    sender = Sender()
+    await sender.start([group])
+    await sender.send(kind="notification", obj_id=41, groups=(group,), event="notification.created")
+    [event] = events_of(await frames_until_quiet(mine))
+    assert (event["kind"], event["id"], event["group"], event["event"]) == (
+        "notification",
+        41,
+        group,
+        "notification.created",
+    )
+    assert events_of(await frames_until_quiet(other)) == []
+    for comm in (mine, other):
+        await comm.disconnect()
+
+
+@run_async
+async def test_a_handlers_socket_gets_its_departments_cases(world):
+    """A department handler has no wall screen but a console: its socket follows the cases of its
+    department (and its own group), nothing else of the district."""
+    from command_center.models import Department
+
+    water = await sync_to_async(Department.objects.create)(code="water", name="水务", kind="water")
+    world.handler.department = water
+    await sync_to_async(world.handler.save)(update_fields=["department"])
+    comm = communicator(world.handler)
+    connected, _code = await comm.connect()
+    assert connected
+    hello = await comm.receive_json_from()
+    assert hello["groups"] == ["district", f"user.{world.handler.pk}"]
+    sender = Sender()
+    await sender.start(["district"])
+    grid = world.street_grids[0].pk
+    await sender.send(obj_id=1, grid=grid, department=water.pk)
+    await sender.send(obj_id=2, grid=grid, department=water.pk + 1000)
+    await sender.send(kind="alarm", obj_id=3, grid=grid, severity="critical")
+    assert [e["id"] for e in events_of(await frames_until_quiet(comm))] == [1]
+    await comm.disconnect()
