@@ -6,11 +6,11 @@
     var layers = [];
     (areas.grids || []).forEach(function (area) {
       layers.push(L.geoJSON(area.boundary, { style: { color: "#2b6cb0", weight: 1, fillOpacity: 0.05 } })
-        .bindTooltip(area.name));
+        .bindTooltip(document.createTextNode(area.name)));  // a name is text, never HTML
     });
     (areas.compounds || []).forEach(function (area) {
       layers.push(L.geoJSON(area.boundary, { style: { color: "#c05621", weight: 1, fillOpacity: 0.12 } })
-        .bindTooltip(area.name));
+        .bindTooltip(document.createTextNode(area.name)));  // a name is text, never HTML
     });
     var group = L.featureGroup(layers).addTo(map);
     return layers.length ? group.getBounds() : null;
