@@ -8,6 +8,7 @@ Two profiles, chosen by which variables are set:
 Each variable falls back on its own, so a developer may set only DATABASE_URL, for example.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -243,9 +244,24 @@ MQTT = {
     "shared_group": "ingest",
 }
 
-# Login lockout (command_center/auth.py): N failures for one username within the window lock it.
+# Login lockout (command_center/auth.py), within a window from the first failure: N failures for one
+# username from one client address lock that username for that address only; M failures from one address,
+# whatever the usernames, lock the address. An administrator unlocks a username in the user admin.
 LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
+LOGIN_LOCKOUT_ADDRESS_ATTEMPTS = env_int("LOGIN_LOCKOUT_ADDRESS_ATTEMPTS", 20)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+
+
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client, e.g.
+# the nginx of the district profile. Empty (the default): REMOTE_ADDR is the client, the header is ignored.
+def _networks(name: str) -> list[str]:
+    try:
+        return [str(ipaddress.ip_network(entry, strict=False)) for entry in env_list(name, "")]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES")
 AUTHENTICATION_BACKENDS = ["command_center.auth.LockoutModelBackend"]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/screen/"
