@@ -240,7 +240,8 @@ MQTT = {
     **_mqtt_settings(MQTT_URL),
     "embedded": not MQTT_URL,
     "client_id": os.environ.get("MQTT_CLIENT_ID", "dcc-ingest-1"),
-    "topic": "sensors/+/data",
+    # All of sensors/, not only sensors/+/data: a message on another topic there becomes a dead letter.
+    "topic": "sensors/#",
     "shared_group": "ingest",
 }
 

@@ -283,7 +283,7 @@ class AlarmAdmin(admin.ModelAdmin):
 
 @admin.register(DeadLetter)
 class DeadLetterAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "reason", "device_code", "topic", "detail"]
+    list_display = ["received_at", "reason", "device_code", "topic", "size", "detail"]
     list_filter = ["reason"]
     search_fields = ["device_code", "topic"]
     date_hierarchy = "received_at"
