@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .mqtt.payloads import DEVICE_CODE_RE, MAX_PAYLOAD_BYTES
 from .mqtt.payloads import Reason as PayloadReason
@@ -467,8 +468,9 @@ class Alarm(models.Model):
                 fields=["raised_at"], condition=models.Q(case_pending=True), name="alarm_case_pending_idx"
             ),
         ]
-        verbose_name = _("alarm")
-        verbose_name_plural = _("alarms")
+        # A context of its own: "alarms" is also the case's alarm count (报警次数), a different word.
+        verbose_name = pgettext_lazy("alarm model", "alarm")
+        verbose_name_plural = pgettext_lazy("alarm model", "alarms")
 
     def __str__(self) -> str:
         return f"{self.point_id} {self.type} ×{self.count}"
