@@ -6,6 +6,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .auth import unlock_username
+from .forms import LockoutAdminAuthenticationForm
 from .models import Department, User
 
 
@@ -43,6 +44,7 @@ class UserAdmin(BaseUserAdmin):
         )
 
 
+admin.site.login_form = LockoutAdminAuthenticationForm
 admin.site.site_header = _("District Command Center administration")
 admin.site.site_title = _("District Command Center")
 admin.site.index_title = _("Registry and settings")

@@ -17,8 +17,8 @@ def broker_warnings() -> list[dict[str, str]]:
     if _anonymous_broker is None:
         return []
     host, port = _anonymous_broker
-    message = _(
-        "The MQTT broker on %(host)s:%(port)s accepts anonymous clients: anyone who reaches it can send "
-        "sensor data."
-    ) % {"host": host, "port": port}
+    message = _("The MQTT broker on %(host)s:%(port)s accepts anonymous clients.") % {
+        "host": host,
+        "port": port,
+    }
     return [{"code": "mqtt_anonymous", "message": message}]

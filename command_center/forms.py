@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from .auth import client_address, login_refusal
@@ -14,3 +15,7 @@ class LockoutAuthenticationForm(AuthenticationForm):
             if refusal is not None:
                 raise forms.ValidationError(refusal, code="locked")
         return super().clean()
+
+
+class LockoutAdminAuthenticationForm(LockoutAuthenticationForm, AdminAuthenticationForm):
+    """The admin's login form, saying so too (the backend refuses a locked login either way)."""

@@ -94,7 +94,8 @@ def test_the_admins_login_is_locked_too(client, make_user, password):
     refused = client.post("/admin/login/", {"username": "root", "password": password}, REMOTE_ADDR=ATTACKER)
     owner = client.post("/admin/login/", {"username": "root", "password": password}, REMOTE_ADDR=OWNER)
 
-    assert refused.status_code == 200  # the form again
+    assert refused.status_code == 200  # the form again, with the reason
+    assert "锁定" in refused.content.decode()
     assert owner.status_code == 302
 
 
