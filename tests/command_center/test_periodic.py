@@ -52,6 +52,7 @@ def test_the_throughput_line_counts_messages_alarms_and_cases():
         stored = ingest_messages(messages=batch, enqueue=False).stored
         process_inbox.apply(args=[stored])  # as runcenter runs it: in this process
         open_alarm_cases(alarm_ids=list(Alarm.objects.values_list("id", flat=True)))
+        time.sleep(1.05)  # the received counters are per second: the line counts complete ones
 
         line = throughput.line()
         again = throughput.line()
