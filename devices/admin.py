@@ -287,9 +287,14 @@ class DeadLetterAdmin(admin.ModelAdmin):
     list_filter = ["reason"]
     search_fields = ["device_code", "topic"]
     date_hierarchy = "received_at"
+    readonly_fields = ["payload_text"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("payload (the first 4 KiB, as text)"))
+    def payload_text(self, letter: DeadLetter) -> str:
+        return bytes(letter.payload).decode("utf-8", errors="replace")

@@ -179,3 +179,21 @@ def test_the_admin_tells_the_alarm_model_from_the_cases_alarm_count(admin_client
     assert model_link is not None and model_link.group(1) == "告警"
     assert "报警次数" not in index
     assert re.search(r"<label>报警次数", case_page)
+
+
+def test_a_dead_letter_shows_its_first_4_kib_its_size_and_hash(admin_client):
+    raw = b'{"id": "big", "pad": "' + b"y" * 100_000 + b'"}'
+    letter = DeadLetter.of(
+        reason="oversize",
+        topic="sensors/SD-1/data",
+        device_code="SD-1",
+        payload=raw,
+        received_at=timezone.now(),
+    )
+    letter.save()
+
+    page = admin_client.get(f"/admin/devices/deadletter/{letter.pk}/change/").content.decode()
+
+    assert "{&quot;id&quot;: &quot;big&quot;" in page  # the kept bytes, as text
+    assert "y" * 4000 in page and "y" * 4100 not in page
+    assert str(len(raw)) in page and letter.sha256 in page
