@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -297,4 +298,6 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("payload (the first 4 KiB, as text)"))
     def payload_text(self, letter: DeadLetter) -> str:
-        return bytes(letter.payload).decode("utf-8", errors="replace")
+        text = bytes(letter.payload).decode("utf-8", errors="replace")
+        # A text area wraps a long line (an oversized payload is often one); no inline style needed.
+        return format_html('<textarea readonly rows="12" class="vLargeTextField">{}</textarea>', text)
