@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from command_center.models import Department
 
@@ -501,7 +502,7 @@ class Case(models.Model):
     rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("reopenings"), default=0)
-    alarm_count = models.PositiveIntegerField(_("alarms"), default=1)
+    alarm_count = models.PositiveIntegerField(pgettext_lazy("number of alarms", "alarms"), default=1)
     last_alarm_at = models.DateTimeField(_("last alarm"), null=True, blank=True)
     sensor_normal_since = models.DateTimeField(_("sensor normal since"), null=True, blank=True)
 

@@ -1,7 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from .auth import unlock_username
+from .forms import LockoutAdminAuthenticationForm
 from .models import Department, User
 
 
@@ -18,8 +23,28 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "department", "is_active"]
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Command center"), {"fields": ("role", "department", "phone")}))  # type: ignore[misc]
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("Command center"), {"fields": ("role", "department")}))
+    actions = ["unlock_login"]
+
+    @admin.action(description=_("Unlock login (forget failed logins)"), permissions=["change"])
+    def unlock_login(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset)
+        note = gettext("Unlocked login: failed logins forgotten at every address.")
+        for user in users:
+            unlock_username(user.get_username())
+            self.log_change(request, user, note)  # the audit row: the user's history shows who and when
+        self.message_user(
+            request,
+            ngettext(
+                "Unlocked %(count)d user: failed logins forgotten at every address.",
+                "Unlocked %(count)d users: failed logins forgotten at every address.",
+                len(users),
+            )
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
 
 
+admin.site.login_form = LockoutAdminAuthenticationForm
 admin.site.site_header = _("District Command Center administration")
 admin.site.site_title = _("District Command Center")
 admin.site.index_title = _("Registry and settings")

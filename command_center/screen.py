@@ -23,6 +23,7 @@ from shapely.geometry import mapping
 
 from cases.models import OPEN_STATUSES, Case
 from cases.selectors import CASE_SCOPE
+from command_center.broker_status import broker_warnings
 from command_center.models import User
 from command_center.realtime import DISTRICT_GROUP, current_seqs, grid_group
 from devices.models import Alarm, Scene, SensorPoint
@@ -165,6 +166,7 @@ def build_snapshot(screen: ScreenScope, *, sections: tuple[str, ...] = SECTIONS)
         "generated_at": now.isoformat(),
         "grid": screen.grid_id,
         "sections": list(sections),
+        "warnings": [warning["message"] for warning in broker_warnings()],  # shown beside "Live"
     }
     if "grids" in sections:
         snapshot["grids"] = grid_rows(screen)

@@ -8,6 +8,7 @@ Two profiles, chosen by which variables are set:
 Each variable falls back on its own, so a developer may set only DATABASE_URL, for example.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -247,13 +248,29 @@ MQTT = {
     **_mqtt_settings(MQTT_URL),
     "embedded": not MQTT_URL,
     "client_id": os.environ.get("MQTT_CLIENT_ID", "dcc-ingest-1"),
-    "topic": "sensors/+/data",
+    # All of sensors/, not only sensors/+/data: a message on another topic there becomes a dead letter.
+    "topic": "sensors/#",
     "shared_group": "ingest",
 }
 
-# Login lockout (command_center/auth.py): N failures for one username within the window lock it.
+# Login lockout (command_center/auth.py), within a window from the first failure: N failures for one
+# username from one client address lock that username for that address only; M failures from one address,
+# whatever the usernames, lock the address. An administrator unlocks a username in the user admin.
 LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
+LOGIN_LOCKOUT_ADDRESS_ATTEMPTS = env_int("LOGIN_LOCKOUT_ADDRESS_ATTEMPTS", 20)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+
+
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client, e.g.
+# the nginx of the district profile. Empty (the default): REMOTE_ADDR is the client, the header is ignored.
+def _networks(name: str) -> list[str]:
+    try:
+        return [str(ipaddress.ip_network(entry, strict=False)) for entry in env_list(name, "")]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES")
 AUTHENTICATION_BACKENDS = ["command_center.auth.LockoutModelBackend"]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"  # command_center.views.home: each role's own page (LANDING_PAGES)
@@ -384,13 +401,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", "")
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Celery's line per task ("... succeeded in 0.01s"), ~20 a second under the simulator: with
+        # LOG_LEVEL=DEBUG only. Failures (ERROR) still show; command_center.periodic logs the throughput
+        # once a minute instead.
+        "celery.app.trace": {"level": "INFO" if LOG_LEVEL == "DEBUG" else "WARNING"},
         "amqtt": {"level": "WARNING"},
         "transitions": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},

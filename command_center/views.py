@@ -20,6 +20,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from command_center.broker_status import broker_warnings
 from command_center.models import User
 from command_center.screen import BadScreenRequest, grid_param, screen_labels, screen_scope
 from grids.models import Grid, Street
@@ -103,6 +104,7 @@ def screen(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
+    """Up or not (a 500 when the database is unreachable), and warnings about the setup: [] when none."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "profile": settings.PROFILE})
+    return JsonResponse({"status": "ok", "profile": settings.PROFILE, "warnings": broker_warnings()})

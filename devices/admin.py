@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -283,13 +284,20 @@ class AlarmAdmin(admin.ModelAdmin):
 
 @admin.register(DeadLetter)
 class DeadLetterAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "reason", "device_code", "topic", "detail"]
+    list_display = ["received_at", "reason", "device_code", "topic", "size", "detail"]
     list_filter = ["reason"]
     search_fields = ["device_code", "topic"]
     date_hierarchy = "received_at"
+    readonly_fields = ["payload_text"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("payload (the first 4 KiB, as text)"))
+    def payload_text(self, letter: DeadLetter) -> str:
+        text = bytes(letter.payload).decode("utf-8", errors="replace")
+        # A text area wraps a long line (an oversized payload is often one); no inline style needed.
+        return format_html('<textarea readonly rows="12" class="vLargeTextField">{}</textarea>', text)

@@ -46,7 +46,8 @@ def password_file(entries: Iterable[tuple[str, str]]) -> str:
 
 
 def acl_file(*, listener_usernames: Iterable[str], topic_prefix: str = "sensors") -> str:
-    """The ACL: listeners read every device topic; a device writes only sensors/<its username>/data.
+    """The ACL: listeners read everything under sensors/ (a message on a topic other than a device's
+    data topic becomes a dead letter); a device writes only sensors/<its username>/data.
 
     One `pattern` line covers every device (username = device code), so the file does not grow with
     the registry; device codes cannot contain '+', '#' or '/' (devices/mqtt/payloads.py).
@@ -55,9 +56,14 @@ def acl_file(*, listener_usernames: Iterable[str], topic_prefix: str = "sensors"
     for username in listener_usernames:
         lines += [
             f"user {username}",
-            f"topic read {topic_prefix}/+/data",
-            f"topic read $share/+/{topic_prefix}/+/data",
+            f"topic read {topic_prefix}/#",
+            f"topic read $share/+/{topic_prefix}/#",
             "",
         ]
     lines += ["# Every device: its own topic only.", f"pattern write {topic_prefix}/%u/data", ""]
     return "\n".join(lines)
+
+
+def device_topic(code: str, topic_prefix: str = "sensors") -> str:
+    """The one topic a device may publish to (the ACL's `pattern write` line, for the embedded broker)."""
+    return f"{topic_prefix}/{code}/data"

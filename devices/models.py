@@ -7,14 +7,16 @@ Alarm rows are only written while holding their point's row lock (devices/servic
 """
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from .mqtt.payloads import DEVICE_CODE_RE
+from .mqtt.payloads import DEVICE_CODE_RE, MAX_PAYLOAD_BYTES
 from .mqtt.payloads import Reason as PayloadReason
 
 
@@ -232,6 +234,8 @@ class SensorPoint(models.Model):
         help_text=_("Last seen + 3 heartbeat intervals."),
     )
     battery = models.PositiveSmallIntegerField(_("battery %"), null=True, blank=True)
+    # Device time of the message `battery` came from: an older message does not overwrite it.
+    battery_at = models.DateTimeField(_("battery reported"), null=True, blank=True, editable=False)
     # Rule state, kept by the ingest service (device time of the readings).
     last_reading_at = models.DateTimeField(_("last reading"), null=True, blank=True, editable=False)
     last_value = models.FloatField(_("last value"), null=True, blank=True, editable=False)
@@ -320,7 +324,11 @@ class InboxSweepMark(models.Model):
 
 
 class DeadLetter(models.Model):
-    """A message that could not be accepted, kept byte for byte with the reason."""
+    """A message that could not be accepted, with the reason: its first 4 KiB byte for byte (all of a
+    message within the protocol's limit), its full size and SHA-256, so an oversized one (up to the broker's
+    packet limit) costs 4 KiB here and still identifies what was sent."""
+
+    KEPT_BYTES = MAX_PAYLOAD_BYTES
 
     class Reason(models.TextChoices):
         OVERSIZE = PayloadReason.OVERSIZE.value, _("Over 4 KiB")
@@ -341,7 +349,9 @@ class DeadLetter(models.Model):
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     topic = models.TextField(_("topic"))
     device_code = models.CharField(_("device code"), max_length=64, blank=True)
-    payload = models.BinaryField(_("payload"))
+    payload = models.BinaryField(_("payload"), help_text=_("The first 4 KiB."))
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     received_at = models.DateTimeField(_("received"))
 
     class Meta:
@@ -352,6 +362,20 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} {self.topic}"
+
+    @classmethod
+    def of(cls, *, payload: bytes, **fields: object) -> "DeadLetter":
+        """A new dead letter of `payload`: the kept bytes, the size and the hash (the one constructor)."""
+        return cls(
+            payload=payload[: cls.KEPT_BYTES],
+            size=len(payload),
+            sha256=hashlib.sha256(payload).hexdigest(),
+            **fields,  # type: ignore[arg-type]
+        )
+
+    @property
+    def truncated(self) -> bool:
+        return self.size > len(self.payload)
 
 
 class Reading(models.Model):
@@ -444,8 +468,9 @@ class Alarm(models.Model):
                 fields=["raised_at"], condition=models.Q(case_pending=True), name="alarm_case_pending_idx"
             ),
         ]
-        verbose_name = _("alarm")
-        verbose_name_plural = _("alarms")
+        # A context of its own: "alarms" is also the case's alarm count (报警次数), a different word.
+        verbose_name = pgettext_lazy("alarm model", "alarm")
+        verbose_name_plural = pgettext_lazy("alarm model", "alarms")
 
     def __str__(self) -> str:
         return f"{self.point_id} {self.type} ×{self.count}"

@@ -14,6 +14,18 @@ from .services import RATE_KEY
 RATE_WINDOW = 10  # seconds averaged for messages_per_second
 
 
+def points_with_credentials() -> QuerySet[SensorPoint]:
+    """The points a broker lets connect: not retired, credentials issued. Mosquitto's password file
+    (manage.py mosquitto_auth) and the embedded broker of the standalone profile both use this."""
+    return SensorPoint.objects.exclude(status=SensorPoint.Status.RETIRED).exclude(mqtt_password_hash="")
+
+
+def device_password_hash(code: str) -> str:
+    """The stored hash of a device that may connect, or "" (unknown, retired, no credentials)."""
+    found = points_with_credentials().filter(code=code).values_list("mqtt_password_hash", flat=True).first()
+    return found or ""
+
+
 def messages_per_second(*, window: int = RATE_WINDOW) -> float:
     """Messages received by the listeners per second, over the last `window` complete seconds."""
     now = int(time.time())

@@ -42,7 +42,7 @@ from grids.models import Compound, Grid
 from . import rules
 from .catalogue import DEVICE_FAULT_CATEGORY
 from .models import Alarm, DeadLetter, Inbox, InboxSweepMark, Reading, Scene, SensorPoint, Severity
-from .mqtt.payloads import Message, PayloadError, Reason, device_code_from_topic, parse_message
+from .mqtt.payloads import DEVICE_CODE_RE, Message, PayloadError, Reason, parse_message
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ POINT_STATE_FIELDS = [
     "last_seen_at",
     "offline_after",
     "battery",
+    "battery_at",
     "last_reading_at",
     "last_value",
     "abnormal_since",
@@ -118,7 +119,7 @@ def catalogue_types() -> frozenset[str]:
 
 
 def _dead(item: Received, reason: Reason, detail: str, device_code: str = "") -> DeadLetter:
-    return DeadLetter(
+    return DeadLetter.of(
         reason=reason.value,
         detail=detail[:300],
         topic=item.topic.replace("\x00", "\\0"),
@@ -200,22 +201,16 @@ def _points_by_code(codes: set[str]) -> dict[str, tuple[int, str]]:
 
 def dead_letter_raw(item: Received, *, detail: str) -> None:
     """Keep a message that could not be stored normally (the listener's last resort)."""
-    DeadLetter.objects.create(
-        **{
-            f.attname: getattr(
-                _dead(item, Reason.PROCESSING_FAILED, detail, _topic_code(item.topic)), f.attname
-            )
-            for f in DeadLetter._meta.concrete_fields
-            if not f.primary_key
-        }
-    )
+    _dead(item, Reason.PROCESSING_FAILED, detail, _topic_code(item.topic)).save()
 
 
 def _topic_code(topic: str) -> str:
-    try:
-        return device_code_from_topic(topic)
-    except PayloadError:
-        return ""
+    """The device a dead letter's topic names: sensors/<code>/data, or another topic of a device's own
+    (sensors/<code>/status), so its dead letters are found by its code; else ""."""
+    levels = topic.split("/")
+    if len(levels) >= 3 and levels[0] == "sensors" and DEVICE_CODE_RE.match(levels[1]):
+        return levels[1]
+    return ""
 
 
 # One array literal per column (int_array and the others), where execute_values formatted each row in
@@ -768,6 +763,7 @@ class PointState:
     last_seen_at: datetime | None
     offline_after: datetime | None
     battery: int | None
+    battery_at: datetime | None
     last_reading_at: datetime | None
     last_value: float | None
     abnormal_since: datetime | None
@@ -932,7 +928,10 @@ class _Batch:
         if not with_battery:
             return
         latest = max(with_battery, key=lambda r: (r.ts, r.id))
+        if point.battery_at is not None and latest.ts < point.battery_at:
+            return  # late (a device's backlog, a resend): stored, but the battery does not go back in time
         battery = point.battery = int(latest.battery or 0)
+        point.battery_at = latest.ts
         low = self.alarms.active.get((point.id, Alarm.LOW_BATTERY))
         if low is None and battery < LOW_BATTERY:
             self.alarms.raise_alarm(
@@ -991,7 +990,7 @@ def _dead_letter_rows(rows: Iterable[InboxRow | Inbox], reason: Reason, detail: 
     import json
 
     DeadLetter.objects.bulk_create(
-        DeadLetter(
+        DeadLetter.of(
             reason=reason.value,
             detail=detail,
             topic=f"sensors/{row.device_code}/data",

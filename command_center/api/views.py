@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from command_center.auth import is_locked_out, lockout_minutes
+from command_center.auth import client_address, login_refusal
 
 from .exceptions import Locked
 
@@ -18,7 +18,8 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class ObtainTokenView(APIView):
-    """Exchange a username and password for an API token (lockout after repeated failures)."""
+    """Exchange a username and password for an API token (lockout after repeated failures, by
+    username and client address and by address: command_center/auth.py)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -31,11 +32,9 @@ class ObtainTokenView(APIView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         username = data.validated_data["username"]
-        if is_locked_out(username):
-            raise Locked(
-                _("Too many failed logins. This account is locked for %(minutes)s minutes.")
-                % {"minutes": lockout_minutes()}
-            )
+        refusal = login_refusal(username, client_address(request))
+        if refusal is not None:
+            raise Locked(refusal)
         user = authenticate(request, username=username, password=data.validated_data["password"])
         if user is None:
             return Response({"detail": _("Wrong username or password.")}, status=status.HTTP_400_BAD_REQUEST)

@@ -5,7 +5,9 @@ session (MQTT 5 `clean_start=False` with a session expiry, MQTT 3.1.1 `clean_ses
 broker keeps what arrives while the listener is down; `manual_ack=True` and the PUBACK of a message is
 sent only after the batch that holds it is committed, so a crash before the commit makes the broker
 redeliver it (and the inbox's unique key drops the copy that was committed but not acknowledged).
-MQTT 5 shared subscription `$share/<group>/sensors/+/data` lets several listeners split the load.
+MQTT 5 shared subscription `$share/<group>/sensors/#` lets several listeners split the load. The whole of
+`sensors/` is read, so a message on another topic there (`sensors/<code>/status`) becomes a dead letter
+instead of reaching no subscriber.
 
 Batches are bounded by size and by time (the first message of a batch waits at most `batch_wait`
 seconds). paho's network thread only appends to a list; a flusher thread stores and acknowledges.
@@ -149,7 +151,7 @@ class IngestListener:
         password: str = "",
         client_id: str,
         shared_subscription: bool,
-        topic: str = "sensors/+/data",
+        topic: str = "sensors/#",
         group: str = "ingest",
         batch_size: int = 500,
         batch_wait: float = 0.02,

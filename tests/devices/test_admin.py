@@ -156,3 +156,44 @@ def test_alarm_actions_and_read_only_pages(admin_client):
     assert admin_client.get("/admin/devices/deadletter/").status_code == 200
     assert admin_client.get("/admin/devices/alarm/").status_code == 200
     assert admin_client.get("/admin/devices/deadletter/add/").status_code == 403
+
+
+def test_the_admin_tells_the_alarm_model_from_the_cases_alarm_count(admin_client):
+    """Two words that were one msgid ("alarms"): the Alarm model is 告警, a case's count of them 报警次数."""
+    from cases.catalogue import ensure_default_catalogue
+    from cases.models import Case
+    from devices.services import ingest_messages, open_alarm_cases, process_inbox
+    from tests.devices.conftest import received
+
+    del admin_client.defaults["HTTP_ACCEPT_LANGUAGE"]  # the default language, Simplified Chinese
+    ensure_default_catalogue()
+    point = SensorPointFactory()
+    process_inbox(ids=ingest_messages(messages=[received(point.code, value=1)], enqueue=False).stored)
+    open_alarm_cases(alarm_ids=list(Alarm.objects.values_list("id", flat=True)))
+    case = Case.objects.get()
+
+    index = admin_client.get("/admin/").content.decode()
+    model_link = re.search(r'href="/admin/devices/alarm/"[^>]*>([^<]+)<', index)
+    case_page = admin_client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+
+    assert model_link is not None and model_link.group(1) == "告警"
+    assert "报警次数" not in index
+    assert re.search(r"<label>报警次数", case_page)
+
+
+def test_a_dead_letter_shows_its_first_4_kib_its_size_and_hash(admin_client):
+    raw = b'{"id": "big", "pad": "' + b"y" * 100_000 + b'"}'
+    letter = DeadLetter.of(
+        reason="oversize",
+        topic="sensors/SD-1/data",
+        device_code="SD-1",
+        payload=raw,
+        received_at=timezone.now(),
+    )
+    letter.save()
+
+    page = admin_client.get(f"/admin/devices/deadletter/{letter.pk}/change/").content.decode()
+
+    assert "{&quot;id&quot;: &quot;big&quot;" in page  # the kept bytes, as text
+    assert "y" * 4000 in page and "y" * 4100 not in page
+    assert str(len(raw)) in page and letter.sha256 in page

@@ -168,6 +168,40 @@ def test_late_readings_are_stored_but_do_not_move_the_state_back(t0):
     assert Reading.objects.filter(point_id=point.id).count() == 2
 
 
+def test_an_hour_old_heartbeat_after_a_fresh_one_leaves_the_battery(t0):
+    point = SensorPointFactory()
+    feed(point, {**at(t0, 3600), "type": "heartbeat", "value": None, "battery": 77})
+    feed(point, {**at(t0), "type": "heartbeat", "value": None, "battery": 55})  # a device's backlog
+    feed(point, {**at(t0, 60), "type": "heartbeat", "value": None, "battery": 15})
+
+    point.refresh_from_db()
+    assert (point.battery, point.battery_at) == (77, t0 + timedelta(seconds=3600))
+    assert active(point, Alarm.LOW_BATTERY) is None  # nor a low-battery alarm from the past
+    assert point.last_seen_at is not None  # it did talk to us just now: "last seen" is the receive time
+
+
+def test_a_late_reading_is_stored_but_the_point_keeps_its_newer_state(t0):
+    point = SensorPointFactory()
+    feed(point, {**at(t0, 3600), "value": 0, "battery": 77})
+    feed(point, {**at(t0), "value": 1, "battery": 55})
+
+    point.refresh_from_db()
+    assert (point.last_value, point.last_reading_at) == (0.0, t0 + timedelta(seconds=3600))
+    assert (point.battery, point.abnormal_since) == (77, None)
+    assert sorted(Reading.objects.filter(point_id=point.id).values_list("value", flat=True)) == [0.0, 1.0]
+    assert Alarm.objects.count() == 0
+
+
+def test_a_newer_battery_in_a_later_batch_replaces_the_older(t0):
+    point = SensorPointFactory()
+    feed(point, {**at(t0), "type": "heartbeat", "value": None, "battery": 80})
+    feed(point, {**at(t0, 60), "type": "heartbeat", "value": None, "battery": 19})
+
+    point.refresh_from_db()
+    assert (point.battery, point.battery_at) == (19, t0 + timedelta(seconds=60))
+    assert active(point, Alarm.LOW_BATTERY) is not None
+
+
 def test_readings_in_one_batch_are_applied_in_time_order(t0):
     point = SensorPointFactory(scene=scene("door-open"), code="DOOR-1")  # clears at the first normal reading
     feed(point, {**at(t0, 400), "type": "door", "value": 0}, {**at(t0), "type": "door", "value": 1},

@@ -9,6 +9,7 @@ import json
 import sqlite3
 import sys
 import time
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -57,6 +58,9 @@ def test_district_smoke_alarm_and_case_within_2_seconds(private_mosquitto, celer
     assert elapsed < 2.0, f"alarm and case after {elapsed:.2f} s"
 
 
+DEVICE_PASSWORD = "sa-1-" + uuid.uuid4().hex
+
+
 def test_standalone_smoke_alarm_and_case_within_2_seconds(tmp_path):
     env = {
         key: value
@@ -72,8 +76,9 @@ def test_standalone_smoke_alarm_and_case_within_2_seconds(tmp_path):
         "from cases.catalogue import ensure_default_catalogue; ensure_default_catalogue();"
         "from devices.catalogue import ensure_default_scenes; ensure_default_scenes();"
         "from devices.models import Scene, SensorPoint;"
+        "from devices.credentials import mosquitto_hash;"
         "SensorPoint.objects.create(code='SA-1', scene=Scene.objects.get(code='smoke'), sensor_type='smoke',"
-        " lat=31.27, lng=121.48)"
+        f" lat=31.27, lng=121.48, mqtt_password_hash=mosquitto_hash('{DEVICE_PASSWORD}'))"
     )
     assert Proc([*manage, "shell", "-c", setup], env, log).start().popen.wait(120) == 0, log.read_text()[
         -3000:
@@ -82,7 +87,9 @@ def test_standalone_smoke_alarm_and_case_within_2_seconds(tmp_path):
     publisher = None
     try:
         wait_for_port("127.0.0.1", mqtt_port, timeout=60)
-        publisher = Publisher("127.0.0.1", mqtt_port)
+        publisher = Publisher(
+            "127.0.0.1", mqtt_port, username="SA-1", password=DEVICE_PASSWORD
+        )  # no anonymous
         db = sqlite3.connect(tmp_path / "var" / "db.sqlite3", timeout=5)
 
         def probe() -> bool:  # heartbeats until one is stored: the listener is subscribed

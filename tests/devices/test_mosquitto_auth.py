@@ -44,7 +44,7 @@ def test_hashes_are_mosquitto_compatible(tmp_path):
 
 def test_acl_lines():
     text = acl_file(listener_usernames=["dcc-ingest"])
-    assert "user dcc-ingest\ntopic read sensors/+/data" in text
+    assert "user dcc-ingest\ntopic read sensors/#\ntopic read $share/+/sensors/#" in text
     assert "pattern write sensors/%u/data" in text
 
 

@@ -110,7 +110,7 @@ def test_a_malformed_grid_is_a_clear_400(api_client, world, params):
 
 def test_sections_limit_the_answer_and_unknown_ones_are_refused(api_client, world):
     data = snapshot(api_client, world.dispatcher, sections="kpis,charts")
-    assert set(data) == {"version", "seqs", "generated_at", "grid", "sections", "kpis", "charts"}
+    assert set(data) == {"version", "seqs", "generated_at", "grid", "sections", "warnings", "kpis", "charts"}
 
     response = api_client.get(URL, {"sections": "kpis,everything"})
     assert response.status_code == 400

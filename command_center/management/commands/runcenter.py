@@ -3,7 +3,8 @@
     python manage.py runcenter [--simulate] [--host 127.0.0.1] [--port 8000]
 
 One community, a pilot or a laptop: SQLite, in-memory channel layer, tasks inline (no REDIS_URL),
-the embedded amqtt broker (no MQTT_URL) or the broker already listening on the configured port.
+the embedded amqtt broker (no MQTT_URL), with device credentials and the ACL, or the broker already
+listening on the configured port (a warning on /health/ and the wall screen if it takes anonymous clients).
 """
 
 import logging
@@ -14,7 +15,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from command_center.embedded_broker import EmbeddedBroker, port_is_open
+from command_center.broker_status import note_reused_broker
+from command_center.embedded_broker import Account, EmbeddedBroker, accepts_anonymous, port_is_open
 from command_center.periodic import PeriodicJobs
 
 logger = logging.getLogger(__name__)
@@ -35,14 +37,19 @@ class Command(BaseCommand):
         mqtt = settings.MQTT
         stoppables: list[Any] = []
         try:
-            stoppables.append(self._start_broker(mqtt))
-            stoppables.append(self._start_listener(mqtt))
+            broker = self._start_broker(mqtt)
+            stoppables.append(broker)
+            # The embedded broker's own service accounts; a broker of MQTT_URL or found listening: its user.
+            login = Account(mqtt["username"], mqtt["password"])
+            stoppables.append(self._start_listener(mqtt, broker.ingest if broker else login))
             if not options["no_jobs"]:
                 jobs = PeriodicJobs(settings.PERIODIC_JOBS)
                 jobs.start()
                 stoppables.append(jobs)
             if options["simulate"]:
-                stoppables.append(self._start_simulator(mqtt, options["rate"]))
+                stoppables.append(
+                    self._start_simulator(mqtt, broker.simulator if broker else login, options["rate"])
+                )
             self._banner(options["host"], options["port"])
             self._serve(options["host"], options["port"])
         finally:
@@ -70,21 +77,31 @@ class Command(BaseCommand):
                     f"MQTT: a broker already listens on {host}:{port}: using it, no embedded broker"
                 )
             )
+            anonymous = accepts_anonymous(host, port)
+            note_reused_broker(host=host, port=port, anonymous=anonymous)
+            if anonymous:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"MQTT: WARNING: the broker on {host}:{port} accepts anonymous clients (no device "
+                        "credentials, no ACL); /health/ and the wall screen say so"
+                    )
+                )
             return None
         broker = EmbeddedBroker(host=host, port=port)
         broker.start()
         self.stdout.write(f"MQTT: embedded broker (amqtt) listening on {host}:{port}")
         return broker
 
-    def _start_listener(self, mqtt: dict[str, Any]) -> Any:
+    def _start_listener(self, mqtt: dict[str, Any], login: Account) -> Any:
         from devices.mqtt.listener import IngestListener
 
         listener = IngestListener(
             host=mqtt["host"],
             port=mqtt["port"],
-            username=mqtt["username"],
-            password=mqtt["password"],
+            username=login.username,
+            password=login.password,
             client_id=mqtt["client_id"],
+            topic=mqtt["topic"],
             # amqtt speaks MQTT 3.1.1 only: no shared subscription there.
             shared_subscription=not mqtt["embedded"],
         )
@@ -92,14 +109,14 @@ class Command(BaseCommand):
         self.stdout.write(f"MQTT: listener subscribed to {mqtt['topic']}")
         return listener
 
-    def _start_simulator(self, mqtt: dict[str, Any], rate: int) -> Any:
+    def _start_simulator(self, mqtt: dict[str, Any], login: Account, rate: int) -> Any:
         from devices.simulator import SensorSimulator
 
         simulator = SensorSimulator(
             host=mqtt["host"],
             port=mqtt["port"],
-            username=mqtt["username"],
-            password=mqtt["password"],
+            username=login.username,
+            password=login.password,
             rate=rate,
         )
         simulator.start()

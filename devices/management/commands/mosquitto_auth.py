@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from devices import credentials
 from devices.models import SensorPoint
+from devices.selectors import points_with_credentials
 
 
 def _write_atomic(path: Path, lines: Any, mode: int = 0o640) -> None:
@@ -60,12 +61,7 @@ class Command(BaseCommand):
             SensorPoint.objects.values_list("code", flat=True).filter(code=listener_user)
         ):
             raise CommandError(f"{listener_user!r} is also a device code: pick another listener user.")
-        points = (
-            SensorPoint.objects.exclude(status=SensorPoint.Status.RETIRED)
-            .exclude(mqtt_password_hash="")
-            .order_by("code")
-            .values_list("code", "mqtt_password_hash")
-        )
+        points = points_with_credentials().order_by("code").values_list("code", "mqtt_password_hash")
         count = 0
 
         def lines() -> Any:

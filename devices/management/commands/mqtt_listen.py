@@ -2,7 +2,7 @@
 
     python manage.py mqtt_listen [--client-id dcc-ingest-2] [--batch-size 500] [--batch-wait-ms 50]
 
-Several listeners split the load through the MQTT 5 shared subscription $share/ingest/sensors/+/data;
+Several listeners split the load through the MQTT 5 shared subscription $share/ingest/sensors/#;
 each needs its own fixed client id (MQTT_CLIENT_ID or --client-id) so its session survives restarts.
 """
 

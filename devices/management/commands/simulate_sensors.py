@@ -2,7 +2,8 @@
 
     python manage.py simulate_sensors --rate 50 [--storm] [--duration 60]
 
-The broker is settings.MQTT (MQTT_URL, or the embedded broker's address). Ctrl-C stops it cleanly.
+The broker is settings.MQTT (MQTT_URL, or the embedded broker's address, where it logs in with the
+simulator's account of `runcenter`: command_center/embedded_broker.py). Ctrl-C stops it cleanly.
 """
 
 import time
@@ -42,12 +43,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         mqtt = settings.MQTT
+        username, password = mqtt["username"], mqtt["password"]
+        if mqtt["embedded"]:
+            from command_center.embedded_broker import SIMULATOR_USER, service_accounts
+
+            username, password = SIMULATOR_USER, service_accounts()[SIMULATOR_USER].password
         try:
             simulator = SensorSimulator(
                 host=mqtt["host"],
                 port=mqtt["port"],
-                username=mqtt["username"],
-                password=mqtt["password"],
+                username=username,
+                password=password,
                 rate=options["rate"],
                 storm=options["storm"],
                 storm_size=options["storm_size"],
