@@ -814,7 +814,7 @@
     return response.json();
   }
   function applySnapshot(snap) {
-    if (stats.connected && snap.warnings && snap.warnings.length) { status.textContent = labels.connected + " ⚠ " + snap.warnings.join(" "); status.className = "conn conn-down"; }
+    if (stats.connected && snap.warnings && snap.warnings.length) { status.textContent = labels.connected + " ⚠ " + snap.warnings.join(" "); status.className = "conn conn-warn"; }
     state.version = snap.version;
     state.seqs = snap.seqs || {};
     state.gone.clear();
