@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from command_center.auth import is_locked_out, lockout_minutes
 
 from .exceptions import Locked
+from .schema import error_responses
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -25,7 +26,10 @@ class ObtainTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            **error_responses(429),
+        },
     )
     def post(self, request):  # type: ignore[no-untyped-def]
         data = TokenRequestSerializer(data=request.data)
