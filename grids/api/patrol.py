@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from command_center.api.fields import NumberField
+from command_center.api.writes import write_transaction
 from command_center.models import User
 from grids.services import PositionIn, record_patrol_positions, validate_position
 
@@ -22,7 +24,10 @@ class AwareDateTimeField(serializers.Field):
     """ISO 8601 with a UTC offset; a time without one is refused rather than guessed."""
 
     def to_internal_value(self, data):  # type: ignore[no-untyped-def]
-        value = parse_datetime(data) if isinstance(data, str) else None
+        try:
+            value = parse_datetime(data) if isinstance(data, str) else None
+        except ValueError:  # well formed, but no such time (month 13)
+            value = None
         if value is None:
             raise ValidationError(_("Send an ISO 8601 time such as 2026-11-21T08:00:00+08:00."))
         if value.tzinfo is None:
@@ -34,9 +39,9 @@ class AwareDateTimeField(serializers.Field):
 
 
 class PatrolPositionSerializer(serializers.Serializer):
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
-    accuracy = serializers.FloatField(required=False, allow_null=True)
+    lat = NumberField()
+    lng = NumberField()
+    accuracy = NumberField(required=False, allow_null=True)
     recorded_at = AwareDateTimeField()
 
     def validate(self, attrs):  # type: ignore[no-untyped-def]
@@ -77,5 +82,6 @@ class PatrolPositionUpload(APIView):
         serializer = PatrolPositionSerializer(data=items, many=True)
         serializer.is_valid(raise_exception=True)
         positions = [PositionIn(**attrs) for attrs in serializer.validated_data]
-        created = record_patrol_positions(user=user, positions=positions)
+        with write_transaction():  # a failure after the commit is logged: the upload stands
+            created = record_patrol_positions(user=user, positions=positions)
         return Response({"received": len(positions), "created": created}, status=status.HTTP_201_CREATED)
