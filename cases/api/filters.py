@@ -18,7 +18,7 @@ from rest_framework.filters import BaseFilterBackend
 
 from cases.models import Case, Category, Severity
 from cases.selectors import CaseListQuery, Condition, case_column
-from command_center.api.fields import control_character
+from command_center.api.fields import control_character, in_utc
 
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
@@ -33,7 +33,7 @@ def _moment(value: str, *, end: bool) -> datetime:
         moment = datetime.combine(day, time.max if end else time.min)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    return moment
+    return in_utc(moment)
 
 
 def _choice(choices: list[str]) -> Callable[[str], Q]:

@@ -31,6 +31,7 @@ from cases.models import Case, Category
 from cases.photos import PhotoUpload
 from cases.prepared import prepared_statements
 from command_center.api.exceptions import Conflict, Unprocessable
+from command_center.api.fields import in_utc
 from command_center.api.pagination import CountedPage, CursorPage
 from command_center.api.schema import IDEMPOTENCY_KEY, error_responses
 from command_center.models import User
@@ -146,7 +147,8 @@ class CasePage(CursorPage):
         if position is not None:
             try:
                 moment = parse_datetime(position)
-            except ValueError:  # well formed, but no such time (month 13)
+                moment = in_utc(moment) if moment is not None and moment.tzinfo else moment
+            except ValueError:  # well formed, but no such time (month 13), or out of range
                 moment = None
             if moment is None:
                 raise NotFound(self.invalid_cursor_message)

@@ -2,9 +2,12 @@
 text. Each refusal is a 400 naming the field, with a translated message."""
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
+from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
 
 # C0 and C1 control characters, DEL and the Unicode line and paragraph separators. Tab, line feed and
@@ -56,3 +59,25 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(**kwargs)
+
+
+def in_utc(moment: datetime) -> datetime:
+    """An aware time in UTC: PostgreSQL refuses offsets beyond ±15:59 (ISO 8601 allows ±23:59). ValueError
+    when it falls outside the years 1 to 9999 there."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(_("This time lies outside the years 1 to 9999.")) from None
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """django-filter's ISO 8601 field, its value in UTC (see in_utc)."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return in_utc(moment)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None

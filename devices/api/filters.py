@@ -1,6 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from command_center.api.fields import UtcIsoDateTimeField
 from devices.models import Alarm, DeadLetter, SensorPoint
 
 
@@ -36,9 +37,13 @@ class AlarmFilter(django_filters.FilterSet):
         ]
 
 
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class DeadLetterFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    since = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = DeadLetter

@@ -10,6 +10,8 @@ class SensorPointSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="sensor_type", read_only=True)
     scene = serializers.CharField(source="scene.code", read_only=True)
     online = serializers.SerializerMethodField()
+    # Empty when the point has none: read-only fields of a ModelSerializer would leave "" out of the enum.
+    acoustic_zone = serializers.ChoiceField(choices=AcousticZone.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = SensorPoint
@@ -86,6 +88,9 @@ class AlarmSerializer(serializers.ModelSerializer):
     lat = serializers.FloatField(source="point.lat", read_only=True)
     lng = serializers.FloatField(source="point.lng", read_only=True)
     grid = serializers.IntegerField(source="point.grid_id", read_only=True)
+    clear_reason = serializers.ChoiceField(
+        choices=Alarm.ClearReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Alarm

@@ -7,11 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from command_center.api.fields import NumberField
+from command_center.api.fields import NumberField, in_utc
 from command_center.api.writes import write_transaction
 from command_center.models import User
 from grids.services import PositionIn, record_patrol_positions, validate_position
@@ -32,7 +33,10 @@ class AwareDateTimeField(serializers.Field):
             raise ValidationError(_("Send an ISO 8601 time such as 2026-11-21T08:00:00+08:00."))
         if value.tzinfo is None:
             raise ValidationError(_("The time must carry a UTC offset, e.g. 2026-11-21T08:00:00+08:00."))
-        return value
+        try:
+            return in_utc(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
     def to_representation(self, value):  # type: ignore[no-untyped-def]
         return value.isoformat()
@@ -58,6 +62,8 @@ class PatrolPositionUpload(APIView):
     Positions already stored for the same time are skipped, so a phone may safely retry an upload.
     One bad position refuses the whole upload with the reason per position; nothing is half-saved.
     """
+
+    parser_classes = [JSONParser]  # a list of positions: JSON only
 
     @extend_schema(
         request=PatrolPositionSerializer(many=True),
