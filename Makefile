@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dcc
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/3
 TEST_MQTT_URL ?= mqtt://127.0.0.1:1883
 
-.PHONY: run test install static messages lint typecheck migrations-check services browser bench-tools pytest lock clean district-env
+.PHONY: run test install static messages lint typecheck migrations-check services browser bench-tools pytest api-contract lock clean district-env
 
 ## make run: set up everything, seed the demo street when empty, start the platform with simulated sensors.
 run: install static
@@ -80,6 +80,12 @@ pytest: install
 	STATIC_MANIFEST=0 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) MQTT_URL=$(TEST_MQTT_URL) \
 	SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make api-contract: the API's contract alone (also part of make test): the role × operation matrix and
+## Schemathesis as every role (SCHEMATHESIS_EXAMPLES=50 SCHEMATHESIS_SEED=7 for a longer hunt).
+api-contract: install
+	$(MAKE) --no-print-directory pytest \
+	  PYTEST_ARGS="-q tests/command_center/test_api_roles.py tests/command_center/test_api_schemathesis.py"
 
 # Regenerate requirements.lock from the ranges in pyproject.toml.
 lock:
