@@ -311,7 +311,7 @@ def _action_view(name: str) -> type[CaseActionView]:
     )
     schema = extend_schema(
         operation_id=f"v1_cases_{name}",
-        summary=f"{name.replace('_', ' ').capitalize()} a case",
+        summary=name.replace("_", " ").capitalize(),
         description=(
             f"Workflow action `{name}` (cases/workflow.py). Who: {roles}. From: {sources}. "
             "Answers the case as it is after the action."

@@ -208,7 +208,7 @@ def test_officials_read_alarms_and_change_nothing(api_client, make_user):
     client = as_user(api_client, official)
     assert client.get(f"/api/v1/alarms/{alarm.pk}/").status_code == 200
     for action in ("acknowledge", "clear", "false-alarm"):
-        response = client.post(f"/api/v1/alarms/{alarm.pk}/{action}/")
+        response = client.post(f"/api/v1/alarms/{alarm.pk}/{action}/", HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 403, action
         assert "official" in response.json()["detail"]
     alarm.refresh_from_db()
