@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dcc
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/3
 TEST_MQTT_URL ?= mqtt://127.0.0.1:1883
 
-.PHONY: run test install static messages lint typecheck migrations-check services browser bench-tools pytest pytest-standalone lock clean district-env
+.PHONY: run test install static messages lint typecheck migrations-check services browser bench-tools pytest pytest-standalone api-contract lock clean district-env
 
 ## make run: set up everything, seed the demo street when empty, start the platform with simulated sensors.
 run: install static
@@ -87,6 +87,12 @@ pytest-standalone: install
 	dir=$$(mktemp -d /tmp/dcc-standalone.XXXXXX) && \
 	env -u DATABASE_URL -u REDIS_URL -u MQTT_URL -u SECRET_KEY DCC_VAR_DIR=$$dir STATIC_MANIFEST=0 \
 	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; rm -rf $$dir; exit $$status
+
+## make api-contract: the API's contract alone (also part of make test): the role × operation matrix and
+## Schemathesis as every role (SCHEMATHESIS_EXAMPLES=50 SCHEMATHESIS_SEED=7 for a longer hunt).
+api-contract: install
+	$(MAKE) --no-print-directory pytest \
+	  PYTEST_ARGS="-q tests/command_center/test_api_roles.py tests/command_center/test_api_schemathesis.py"
 
 # Regenerate requirements.lock from the ranges in pyproject.toml.
 lock:

@@ -7,6 +7,7 @@ calendar.py, writes in services.py, reads in selectors.py.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import post_delete, post_save
@@ -627,9 +628,6 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(_("time"), default=timezone.now)
     time_used_seconds = models.PositiveIntegerField(_("time used in the stage (s)"), null=True, blank=True)
     overdue = models.BooleanField(_("overdue"), default=False)
-    idempotency_key = models.CharField(
-        _("idempotency key"), max_length=100, null=True, blank=True, unique=True
-    )
 
     class Meta:
         ordering = ["at", "id"]
@@ -782,6 +780,30 @@ class NotificationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} {'ok' if self.ok else 'failed'} {self.at:%H:%M:%S}"
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a write sent with an Idempotency-Key header, kept a day (cases/idempotency.py).
+
+    The unique (user, key) decides between concurrent duplicates: the second waits for the first to
+    commit, then gets its answer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("idempotency key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=300)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)  # SHA-256 of method, path, body
+    status = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)  # set before commit
+    body = models.JSONField(_("answer"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotent_request_user_key")]
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key} {self.method} {self.path}"
 
 
 def _clear_catalogue_cache(**kwargs: object) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, Model, QuerySet
 
 from command_center.models import User
 from grids.scoping import ScopePaths, scope_filter, scope_queryset
@@ -22,6 +22,7 @@ from .models import (
     Case,
     CaseEscalation,
     CaseEvent,
+    CasePhoto,
     Category,
     WorkCalendar,
 )
@@ -280,26 +281,46 @@ FROM cases_caseescalation WHERE case_id = %s ORDER BY position
 """
 
 
-def _dicts(cursor: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def _dicts(cursor: Any, sql: str, params: list[Any], model: type[Model]) -> list[dict[str, Any]]:
+    """The rows as dicts of their columns, each value of a `model` column converted as the ORM does
+    (SQLite gives naive UTC times and 0/1 for booleans; either gives JSON as text)."""
     cursor.execute(sql, params)
-    names = [column.name for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    names = [column[0] for column in cursor.description]  # DB-API: the name is the first item
+    converters = _column_converters(connection.vendor, model, tuple(names))
+    rows = []
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        for name, column, functions in converters:
+            for convert in functions:
+                row[name] = convert(row[name], column, connection)
+        rows.append(row)
+    return rows
+
+
+@functools.cache
+def _column_converters(
+    vendor: str, model: type[Model], names: tuple[str, ...]
+) -> list[tuple[str, Any, list[Any]]]:
+    fields: dict[str, Any] = {field.attname: field for field in model._meta.concrete_fields}
+    converters = []
+    for name in names:
+        field = fields.get(name)
+        if field is None:  # a column of a joined table (the actor's names): text as it is
+            continue
+        column = field.get_col(model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converters.append((name, column, functions))
+    return converters
 
 
 def case_timeline(case_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """A case's events (oldest first, with username, first_name and last_name of the actor), photos and
     escalation steps, as dicts of the columns in the SQL above."""
     with connection.cursor() as cursor:
-        events = _dicts(cursor, TIMELINE_SQL, [case_id])
-        photos = _dicts(cursor, PHOTOS_SQL, [case_id])
-        escalations = _dicts(cursor, ESCALATIONS_SQL, [case_id])
-    # JSON columns as the model fields read them.
-    data: Any = CaseEvent._meta.get_field("data")
-    channels: Any = CaseEscalation._meta.get_field("channels")
-    for event in events:
-        event["data"] = data.from_db_value(event["data"], None, connection)
-    for step in escalations:
-        step["channels"] = channels.from_db_value(step["channels"], None, connection)
+        events = _dicts(cursor, TIMELINE_SQL, [case_id], CaseEvent)
+        photos = _dicts(cursor, PHOTOS_SQL, [case_id], CasePhoto)
+        escalations = _dicts(cursor, ESCALATIONS_SQL, [case_id], CaseEscalation)
     return events, photos, escalations
 
 

@@ -19,11 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from command_center.models import User
 from grids.models import Compound, Grid
-from grids.selectors import place_point
+from grids.scoping import user_grid_ids
+from grids.selectors import PlaceFinder
 
 from . import workflow
-from .catalogue import enabled_category
+from .catalogue import cached_catalogue, enabled_category
 from .escalation import copy_policy, enqueue_notifications, notifications_sent_together
+from .idempotency import forget_old_answers
 from .models import (
     SEVERITY_PRIORITY,
     Case,
@@ -35,7 +37,15 @@ from .models import (
 from .photos import PhotoUpload, check_photos, save_photos
 from .prepared import prepared_statements
 from .selectors import merge_candidates
-from .workflow import BadInput, CaseNotFound, WorkflowError, apply_transition, broadcast_case, role_of
+from .workflow import (
+    ActionForbidden,
+    BadInput,
+    CaseNotFound,
+    WorkflowError,
+    apply_transition,
+    broadcast_case,
+    role_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +58,15 @@ def _category(code: str) -> Category:
     if category is None:
         message = _("Unknown or disabled case category %(code)s.") % {"code": code}
         raise BadInput(message, category=message)
+    if category.pk in major_category_ids():
+        message = _("%(code)s is a major category; choose one of its minor categories.") % {"code": code}
+        raise BadInput(message, category=message)
     return category
+
+
+def major_category_ids() -> set[int]:
+    """The enabled categories that others name as their parent (大类): a case takes a minor one."""
+    return {category.parent_id for category in cached_catalogue().categories.values() if category.parent_id}
 
 
 def _coordinate(value: Any, name: str, low: float, high: float) -> float:
@@ -67,13 +85,21 @@ def _coordinate(value: Any, name: str, low: float, high: float) -> float:
 
 
 def _place(
-    lat: float, lng: float, grid_id: int | None, compound_id: int | None, locate: bool
+    lat: float, lng: float, grid_id: int | None, compound_id: int | None, locate: bool, *, in_territory: bool
 ) -> tuple[int | None, int | None, Compound | None]:
     """grid id, community id and compound for the case; located from the point unless given. The
-    compound comes with its grid and property company: the case's place and dispatch read them."""
-    if grid_id is None and compound_id is None and locate:
-        placement = place_point(lat, lng)
-        grid_id, compound_id = placement.grid_id, placement.compound_id
+    compound comes with its grid and property company: the case's place and dispatch read them.
+    `in_territory`: the point must lie in the deployment's area (grids/selectors.py)."""
+    if (grid_id is None and compound_id is None and locate) or in_territory:
+        finder = PlaceFinder()
+        if in_territory and not finder.within_territory(lat, lng):
+            message = _(
+                "This place (%(lat)s, %(lng)s) lies outside the area this center serves; check the location."
+            ) % {"lat": round(lat, 6), "lng": round(lng, 6)}
+            raise BadInput(message, lat=message, lng=message)
+        if grid_id is None and compound_id is None and locate:
+            placement = finder.place(lat, lng)
+            grid_id, compound_id = placement.grid_id, placement.compound_id
     community_id = None
     compound = None
     if compound_id is not None:
@@ -95,6 +121,18 @@ def _place(
             raise BadInput(_("Unknown grid %(id)s.") % {"id": grid_id})
         community_id = grid["community_id"]
     return grid_id, community_id, compound
+
+
+def _check_reporter(who: str, reporter: User | None, grid_id: int | None) -> None:
+    """A street official reads only; a grid worker reports inside their own grids (where they can see
+    the case afterwards)."""
+    if who == workflow.OFFICIAL:
+        raise ActionForbidden(_("A street official may read cases, not create them."))
+    if who == workflow.GRID_WORKER and reporter is not None:
+        if grid_id is None or grid_id not in user_grid_ids(reporter):
+            raise ActionForbidden(
+                _("A grid worker reports cases inside their own grids; this place is not in one of yours.")
+            )
 
 
 def create_case(
@@ -145,9 +183,13 @@ def create_case(
     if occurred_at is not None and timezone.is_naive(occurred_at):
         raise BadInput(_("The time of occurrence needs a time zone."))
     photos = check_photos(photos)
-    grid_id, community_id, compound = _place(lat, lng, grid_id, compound_id, locate)
-    now = timezone.now()
     who = role_of(reporter, role)
+    # People's reports must lie in the area; a sensor's point was checked when it was registered.
+    grid_id, community_id, compound = _place(
+        lat, lng, grid_id, compound_id, locate, in_territory=source != Case.Source.SENSOR
+    )
+    _check_reporter(who, reporter, grid_id)
+    now = timezone.now()
 
     with transaction.atomic(savepoint=savepoint):
         case = Case(
@@ -350,11 +392,9 @@ def rate_case(
     stars: int,
     comment: str = "",
     actor: User | None = None,
-    idempotency_key: str | None = None,
 ) -> Case:
     """A resident's (or, by phone, a dispatcher's) rating of a closed case; 2 stars or less reopens it."""
     role = None if actor is not None else workflow.RESIDENT
-    key = (idempotency_key or "").strip()[:90] or None
     with transaction.atomic():
         case = apply_transition(
             case_id=case_id,
@@ -363,7 +403,6 @@ def rate_case(
             role=role,
             note=comment,
             params={"stars": stars},
-            idempotency_key=f"{key}:rate" if key else None,
         )
         if case.status == Case.Status.CLOSED and stars <= reopen_threshold():
             case = apply_transition(
@@ -372,7 +411,6 @@ def rate_case(
                 actor=actor,
                 role=role,
                 note=str(_("Rated %(stars)s stars: %(comment)s") % {"stars": stars, "comment": comment}),
-                idempotency_key=f"{key}:reopen" if key else None,
             )
     return case
 
@@ -429,10 +467,12 @@ def requeue_notifications(*, now: datetime | None = None, limit: int = 1000) -> 
 
 
 def sweep_deadlines(*, now: datetime | None = None) -> dict[str, int]:
-    """The beat job: mark overdue cases, fire due escalation steps, requeue due notifications."""
+    """The beat job: mark overdue cases, fire due escalation steps, requeue due notifications, forget the
+    answers of writes older than their idempotency keys' day."""
     now = now or timezone.now()
     return {
         "overdue": mark_overdue_cases(now=now),
         "escalated": fire_due_escalations(now=now),
         "requeued": requeue_notifications(now=now),
+        "forgotten": forget_old_answers(now=now),
     }

@@ -1,9 +1,9 @@
 """The case machine: the TRANSITIONS table and `apply_transition()`, the only code that assigns Case.status.
 
-apply_transition locks the case row, honours an idempotency key, checks role, state and the actor's
-relation to the case, runs the action's own rules, writes exactly one CaseEvent, bumps the version and
-broadcasts after commit. Errors carry an HTTP status: 403 the role or person may not act, 409 the state
-does not allow it, 400 bad input; nothing is written when one is raised.
+apply_transition locks the case row, checks role, state and the actor's relation to the case, runs the
+action's own rules, writes exactly one CaseEvent, bumps the version and broadcasts after commit. Errors
+carry an HTTP status: 403 the role or person may not act, 409 the state does not allow it, 400 bad input;
+nothing is written when one is raised.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -107,9 +107,9 @@ TRANSITIONS: dict[str, Transition] = dict(
            "resumed", pgettext_lazy("case action", "Resume")),
         _t("request_extension", [S.DISPATCHED, S.IN_PROGRESS], SAME, [GRID_WORKER, HANDLER],
            "extension_requested", pgettext_lazy("case action", "Request extension")),
-        _t("approve_extension", [S.DISPATCHED, S.IN_PROGRESS], SAME, [DISPATCHER, OFFICIAL, ADMIN],
+        _t("approve_extension", [S.DISPATCHED, S.IN_PROGRESS], SAME, [DISPATCHER, ADMIN],
            "extension_approved", pgettext_lazy("case action", "Approve extension")),
-        _t("deny_extension", [S.DISPATCHED, S.IN_PROGRESS], SAME, [DISPATCHER, OFFICIAL, ADMIN],
+        _t("deny_extension", [S.DISPATCHED, S.IN_PROGRESS], SAME, [DISPATCHER, ADMIN],
            "extension_denied", pgettext_lazy("case action", "Deny extension")),
         _t("reopen", [S.CLOSED], S.DISPATCHED, [DISPATCHER, ADMIN, RESIDENT],
            "reopened", pgettext_lazy("case action", "Reopen")),
@@ -132,6 +132,13 @@ STAGE_OF_STATUS: dict[str, str] = {
     S.HANDLED: Stage.VERIFY,
 }
 STATUS_LABELS: dict[str, Any] = dict(S.choices)
+REWORK_NEEDS_NOTE = _("Say what is still wrong.")
+# The actions that need a note, and what they say without one.
+NOTE_REQUIRED = {
+    "return": _("Say why the case is returned."),
+    "suspend": _("Say why the case is suspended."),
+    "request_extension": _("Say why more time is needed."),
+}
 
 
 class WorkflowError(Exception):
@@ -385,7 +392,7 @@ def _assignee_param(value: Any) -> User | None:
 
 
 def _on_return(ctx: Context) -> None:
-    _require_note(ctx, _("Say why the case is returned."))
+    _require_note(ctx, NOTE_REQUIRED["return"])
     case = ctx.case
     ctx.data["department"] = case.department.code if case.department_id and case.department else None
     case.return_count += 1
@@ -427,7 +434,7 @@ def _on_verify(ctx: Context) -> None:
     _attach_photos(ctx, CasePhoto.Kind.VERIFY)
     ctx.data["passed"] = passed
     if not passed:
-        _require_note(ctx, _("Say what is still wrong."))
+        _require_note(ctx, REWORK_NEEDS_NOTE)
         case.rework_count += 1
         ctx.target = ctx.transition.fail_target
         return
@@ -459,7 +466,7 @@ def _on_close(ctx: Context) -> None:
 
 
 def _on_suspend(ctx: Context) -> None:
-    _require_note(ctx, _("Say why the case is suspended."))
+    _require_note(ctx, NOTE_REQUIRED["suspend"])
     ctx.case.status_before_suspend = ctx.case.status
     _pause_clock(ctx.case, ctx.now)
 
@@ -471,7 +478,7 @@ def _on_resume(ctx: Context) -> None:
 
 def _on_request_extension(ctx: Context) -> None:
     case = ctx.case
-    _require_note(ctx, _("Say why more time is needed."))
+    _require_note(ctx, NOTE_REQUIRED["request_extension"])
     raw = ctx.params.get("until")
     until = raw if isinstance(raw, datetime) else parse_datetime(str(raw or ""))
     if until is None or timezone.is_naive(until):
@@ -597,14 +604,13 @@ def apply_transition(
     note: str = "",
     params: Mapping[str, Any] | None = None,
     photos: Sequence[PhotoUpload] = (),
-    idempotency_key: str | None = None,
     at: datetime | None = None,
 ) -> Case:
     """Apply `action` to case `case_id` as `actor` (None: the system, or `role="resident"`).
 
-    A repeated call with the same idempotency key returns the case unchanged. Raises a WorkflowError
-    (BadInput, ActionForbidden, UnknownAction, CaseNotFound, IllegalTransition) and writes nothing
-    when the action is not possible.
+    Raises a WorkflowError (BadInput, ActionForbidden, UnknownAction, CaseNotFound, IllegalTransition)
+    and writes nothing when the action is not possible. A request sent again (a phone retrying) is
+    recognised by its Idempotency-Key before it gets here (cases/idempotency.py).
     """
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -614,35 +620,21 @@ def apply_transition(
     now = at or timezone.now()
     if timezone.is_naive(now):
         raise ValueError("apply_transition needs an aware datetime")
-    key = (idempotency_key or "").strip()[:100] or None
-    try:
-        with transaction.atomic():
-            # of=self: lock the case row only, not its category's (which every new case reads). The
-            # compound names the place in the case's event: loaded lazily, it cost a query (and the
-            # decoding of its boundary) a transition.
-            case = (
-                Case.objects.select_for_update(of=("self",))
-                .select_related("category", "compound")
-                .defer("compound__boundary")
-                .filter(pk=case_id)
-                .first()
-            )
-            if case is None:
-                raise CaseNotFound(_("Case %(id)s does not exist.") % {"id": case_id})
-            if key is not None:
-                previous = CaseEvent.objects.filter(idempotency_key=key).first()
-                if previous is not None:
-                    if previous.case_id == case.pk and previous.action == action:
-                        return case  # a retry of a request that already succeeded: change nothing
-                    raise IllegalTransition(_("This idempotency key was already used for another request."))
-            _check_allowed(case, transition, actor, who)
-            return _apply(case, transition, actor, who, note, params or {}, photos, key, now)
-    except IntegrityError as error:
-        if key is not None and CaseEvent.objects.filter(idempotency_key=key).exists():
-            raise IllegalTransition(
-                _("This idempotency key was already used for another request.")
-            ) from error
-        raise
+    with transaction.atomic():
+        # of=self: lock the case row only, not its category's (which every new case reads). The
+        # compound names the place in the case's event: loaded lazily, it cost a query (and the
+        # decoding of its boundary) a transition.
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("category", "compound")
+            .defer("compound__boundary")
+            .filter(pk=case_id)
+            .first()
+        )
+        if case is None:
+            raise CaseNotFound(_("Case %(id)s does not exist.") % {"id": case_id})
+        _check_allowed(case, transition, actor, who)
+        return _apply(case, transition, actor, who, note, params or {}, photos, now)
 
 
 def _check_allowed(case: Case, transition: Transition, actor: User | None, who: str) -> None:
@@ -711,7 +703,7 @@ def advance_new_case(
     fired = len(new.firings)
     try:
         _check_allowed(case, transition, None, SYSTEM)
-        _apply(case, transition, None, SYSTEM, "", params or {}, [], None, at, new)
+        _apply(case, transition, None, SYSTEM, "", params or {}, [], at, new)
     except WorkflowError:
         for instance, values in [(case, before), *zip(new.escalations, steps, strict=True)]:
             for name, value in values.items():
@@ -747,7 +739,6 @@ def _apply(
     note: str,
     params: Mapping[str, Any],
     photos: Sequence[PhotoUpload],
-    key: str | None,
     now: datetime,
     new: NewCase | None = None,
 ) -> Case:
@@ -796,7 +787,6 @@ def _apply(
         at=now,
         time_used_seconds=time_used,
         overdue=stage_overdue,
-        idempotency_key=key,
     )
     if new is None:
         event.save(force_insert=True)

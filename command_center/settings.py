@@ -295,10 +295,12 @@ REST_FRAMEWORK = {
         "command_center.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in; a street official reads only (command_center/api/permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": ["command_center.api.permissions.StaffMember"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "command_center.api.pagination.CursorPage",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents every status an operation can answer (command_center/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "command_center.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "command_center.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -315,6 +317,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "cases.models.Case.Status",
         "CaseSourceEnum": "cases.models.Case.Source",
+        "CaseRejectReasonEnum": "cases.models.Case.RejectReason",
         "SensorPointStatusEnum": "devices.models.SensorPoint.Status",
     },
 }

@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from command_center import views
 from command_center.api.screen import ScreenBasemapView, ScreenSnapshotView
-from command_center.api.views import ObtainTokenView
+from command_center.api.views import ObtainTokenView, not_found
 from command_center.forms import LockoutAuthenticationForm
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -15,6 +15,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("grids.api.urls")),
     path("", include("devices.api.urls")),
     path("", include("cases.api.urls")),
+    # Last: whatever else ends in a slash is a JSON 404 (without one, APPEND_SLASH still redirects).
+    re_path(r"^.*/$", not_found),
 ]
 
 urlpatterns = [

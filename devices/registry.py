@@ -112,15 +112,22 @@ def register_point(
     acoustic_zone: str = "",
     finder: PlaceFinder | None = None,
 ) -> tuple[SensorPoint, str]:
-    """Create a point with MQTT credentials; returns the point and its password (shown once)."""
+    """Create a point with MQTT credentials; returns the point and its password (shown once). The point
+    must lie in the deployment's area (within reach of a grid or compound, once geography is loaded)."""
     lat, lng = _check_location(lat, lng)
+    finder = finder or PlaceFinder()
+    if not finder.within_territory(lat, lng):
+        message = _(
+            "This place (%(lat)s, %(lng)s) lies outside the area this center serves; check the location."
+        ) % {"lat": round(lat, 6), "lng": round(lng, 6)}
+        raise ValidationError({"lat": message, "lng": message})
     scene = resolve_scene(sensor_type=sensor_type, scene_code=scene_code)
     if building_id is not None and compound_id is None:
         compound_id = Building.objects.filter(pk=building_id).values_list("compound_id", flat=True).first()
     if compound_id is not None and grid_id is None:
         grid_id = Compound.objects.filter(pk=compound_id).values_list("grid_id", flat=True).first()
     if grid_id is None and compound_id is None:
-        placement = (finder or PlaceFinder()).place(lat, lng)
+        placement = finder.place(lat, lng)
         grid_id, compound_id = placement.grid_id, placement.compound_id
     if building_id is None and compound_id is not None:
         building_id = BuildingFinder([compound_id]).nearest(compound_id, lat, lng)

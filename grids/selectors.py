@@ -1,8 +1,10 @@
 """Reads of the geography: locators for point-in-polygon assignment, who is on duty."""
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
+import shapely
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -16,6 +18,11 @@ from .models import Compound, DutyShift, Grid
 class Placement:
     grid_id: int | None
     compound_id: int | None
+
+
+# A point this close to a grid or compound still lies in the deployment's area (a phone's GPS error at
+# the edge of the street); farther out it is refused (lat 0 lng 0, a point in another city).
+TERRITORY_MARGIN_M = 200
 
 
 class PlaceFinder:
@@ -32,6 +39,19 @@ class PlaceFinder:
         grids = self.grids.locate_many(points)
         compounds = self.compounds.locate_many(points)
         return [Placement(g, c) for g, c in zip(grids, compounds, strict=True)]
+
+    def within_territory(self, lat: float, lng: float) -> bool:
+        """Whether the point lies within TERRITORY_MARGIN_M of a grid or compound of the deployment; with
+        no geography loaded yet (a fresh install), every point does."""
+        if not self.grids.ids and not self.compounds.ids:
+            return True
+        # The margin in degrees of longitude, the larger of the two away from the equator.
+        degrees = TERRITORY_MARGIN_M / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+        point = shapely.Point(lng, lat)
+        return any(
+            len(locator.tree.query(point, predicate="dwithin", distance=degrees)) > 0
+            for locator in (self.grids, self.compounds)
+        )
 
 
 def place_point(lat: float, lng: float) -> Placement:

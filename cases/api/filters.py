@@ -18,6 +18,7 @@ from rest_framework.filters import BaseFilterBackend
 
 from cases.models import Case, Category, Severity
 from cases.selectors import CaseListQuery, Condition, case_column
+from command_center.api.fields import control_character, in_utc
 
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
@@ -32,7 +33,7 @@ def _moment(value: str, *, end: bool) -> datetime:
         moment = datetime.combine(day, time.max if end else time.min)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    return moment
+    return in_utc(moment)
 
 
 def _choice(choices: list[str]) -> Callable[[str], Q]:
@@ -49,9 +50,16 @@ def _choice(choices: list[str]) -> Callable[[str], Q]:
     return parse  # type: ignore[return-value]
 
 
+MAX_ID = 2**63 - 1  # ids are 64-bit columns: a larger number names no row (and the database refuses it)
+
+
+def _is_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
 def _number(value: str) -> int:
-    if not value.isdigit():
-        raise ValueError(_("A number, please."))
+    if not _is_id(value):
+        raise ValueError(_("An id, please: a whole number from 0 to %(max)s.") % {"max": MAX_ID})
     return int(value)
 
 
@@ -85,7 +93,7 @@ def _by_id_or(name: str, table: str, key: str) -> Callable[[str], Condition]:
     """An id, or else a code or username looked up in `table`."""
 
     def condition(value: str) -> Condition:
-        if value.isdigit():
+        if _is_id(value):
             return f"{case_column(name)} = %s", [int(value)]
         return f'{case_column(name)} IN (SELECT "id" FROM "{table}" WHERE "{key}" = %s)', [value]  # noqa: S608
 
@@ -127,6 +135,11 @@ def case_conditions(params: Mapping[str, str]) -> list[Condition]:
     for name, (parse, condition, _description) in CASE_FILTERS.items():
         raw = params.get(name)
         if raw is None or raw == "":
+            continue
+        found = control_character(raw)
+        if found:
+            message = _("Control characters are not allowed here (found %(character)s).")
+            errors[name] = [message % {"character": found}]
             continue
         try:
             conditions.append(condition(parse(raw)))

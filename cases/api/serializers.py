@@ -11,11 +11,13 @@ from rest_framework import serializers
 
 from cases import workflow
 from cases.models import Case, CaseEscalation, CaseEvent, CasePhoto, Category, Severity
-from cases.selectors import LIST_VALUES, case_timeline, merge_candidates, related_names
+from cases.selectors import LIST_VALUES, case_timeline, cases_for, merge_candidates, related_names
+from command_center.api.fields import IdField, NumberField, PlainTextField
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment,var-annotated]
+    # A major category (大类) has none.
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
 
     class Meta:
         model = Category
@@ -383,45 +385,141 @@ class CaseDetailSerializer(CaseListSerializer):
         return row
 
     def nearby_open_cases(self, case: Case) -> list[dict[str, Any]]:
+        """Open cases of its category nearby, among those the caller may see."""
         if case.status not in (Case.Status.DISCOVERED, Case.Status.FILED):
             return []
         found = merge_candidates(category=case.category, lat=case.lat, lng=case.lng, exclude_id=case.pk)
+        if not found:
+            return []
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        visible = set(
+            cases_for(user).filter(pk__in=[other.pk for other, _ in found]).values_list("pk", flat=True)
+        )
         return [
             {"id": other.pk, "title": other.title, "status": other.status, "distance_m": round(distance, 1)}
             for other, distance in found
+            if other.pk in visible
         ]
 
 
 class CaseCreateSerializer(serializers.Serializer):
-    """A report from a person: sensor cases come from devices through cases.services."""
+    """A report from a person: sensor cases come from devices through cases.services. The point must lie
+    in the deployment's area; a grid worker reports inside their own grids."""
 
     SOURCES = [s for s in Case.Source.choices if s[0] != Case.Source.SENSOR]
 
-    category = serializers.CharField(max_length=40)
-    description = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
-    title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
-    address = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    category = PlainTextField(max_length=40, help_text="a minor category's code (小类), e.g. exposed-garbage")
+    description = PlainTextField(
+        max_length=5000, allow_blank=True, required=False, default="", multiline=True
+    )
+    title = PlainTextField(max_length=200, allow_blank=True, required=False, default="")
+    address = PlainTextField(max_length=200, allow_blank=True, required=False, default="")
+    lat = NumberField(min_value=-90, max_value=90)
+    lng = NumberField(min_value=-180, max_value=180)
     source = serializers.ChoiceField(choices=SOURCES, required=False)  # type: ignore[assignment]
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=9)
 
 
-class ActionSerializer(serializers.Serializer):
-    """Input of POST /cases/<id>/<action>/; each action reads the fields it needs (workflow checks them)."""
+# The input of each case action (POST /api/v1/cases/<id>/<action>/): the fields it takes, the ones it needs
+# required. The workflow checks them again (it serves other callers too); these describe them.
 
-    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
-    reason = serializers.CharField(max_length=20, required=False)
-    into = serializers.IntegerField(required=False)
-    department = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    assignee = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    passed = serializers.BooleanField(required=False, allow_null=True, default=None)
-    evaluation = serializers.CharField(max_length=10, required=False)
-    until = serializers.DateTimeField(required=False)
-    stars = serializers.IntegerField(required=False)
-    idempotency_key = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+def _note(action: str = "") -> PlainTextField:
+    """The note of an action; required (with the workflow's message) when the action needs one."""
+    message = workflow.NOTE_REQUIRED.get(action)
+    if message is not None:
+        errors = {"required": message, "blank": message, "null": message}
+        return PlainTextField(max_length=2000, multiline=True, help_text="why", error_messages=errors)
+    return PlainTextField(max_length=2000, multiline=True, allow_blank=True, required=False, default="")
+
+
+class NoteInput(serializers.Serializer):
+    note = _note()
+
+
+class ReturnInput(serializers.Serializer):
+    note = _note("return")
+
+
+class SuspendInput(serializers.Serializer):
+    note = _note("suspend")
+
+
+class PhotosInput(NoteInput):
+    """Photos (multipart/form-data) with where and when they were taken; at most 9."""
+
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=9)
-    photo_lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    photo_lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    photo_lat = NumberField(required=False, min_value=-90, max_value=90)
+    photo_lng = NumberField(required=False, min_value=-180, max_value=180)
     taken_at = serializers.DateTimeField(required=False)
+
+
+class RejectInput(NoteInput):
+    reason = serializers.ChoiceField(choices=Case.RejectReason.choices)
+
+
+class MergeInput(NoteInput):
+    into = IdField(help_text="the open case this one duplicates")
+
+
+class DispatchInput(NoteInput):
+    """Neither department nor assignee: the dispatch rules choose."""
+
+    department = PlainTextField(
+        max_length=40, required=False, allow_blank=True, help_text="a department's code or id"
+    )
+    assignee = PlainTextField(
+        max_length=150, required=False, allow_blank=True, help_text="a grid worker's or handler's username"
+    )
+
+
+class HandleInput(PhotosInput):
+    """Photos after handling: required when the case's category asks for them (evidence_required)."""
+
+
+class VerifyInput(PhotosInput):
+    passed = serializers.BooleanField(help_text="false sends the case back for rework (say why in note)")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["passed"] is False and not attrs.get("note", "").strip():
+            message = workflow.REWORK_NEEDS_NOTE
+            raise serializers.ValidationError({"note": [message]})
+        return attrs
+
+
+class CloseInput(NoteInput):
+    evaluation = serializers.ChoiceField(choices=Case.Evaluation.choices)
+
+
+class RequestExtensionInput(serializers.Serializer):
+    note = _note("request_extension")
+    until = serializers.DateTimeField(
+        help_text="the new deadline, with its offset: 2026-11-23T17:00:00+08:00"
+    )
+
+
+class RateInput(NoteInput):
+    stars = serializers.IntegerField(min_value=1, max_value=5)
+
+
+# action → its input; the actions the system alone takes (mark_overdue, escalate) have no URL.
+ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
+    "file": NoteInput,
+    "reject": RejectInput,
+    "merge": MergeInput,
+    "dispatch": DispatchInput,
+    "return": ReturnInput,
+    "accept": PhotosInput,
+    "handle": HandleInput,
+    "verify": VerifyInput,
+    "close": CloseInput,
+    "suspend": SuspendInput,
+    "resume": NoteInput,
+    "request_extension": RequestExtensionInput,
+    "approve_extension": NoteInput,
+    "deny_extension": NoteInput,
+    "reopen": NoteInput,
+    "rate": RateInput,
+}

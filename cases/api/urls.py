@@ -1,14 +1,17 @@
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from .views import CaseActionView, CaseViewSet, CategoryViewSet
+from .views import ACTION_VIEWS, CaseViewSet, CategoryViewSet
 
 router = SimpleRouter()
 router.register("cases", CaseViewSet, basename="case")
 router.register("categories", CategoryViewSet, basename="category")
 
+# The id as the router takes it (anything but "/" and "."): a bad one is the view's JSON 404.
 urlpatterns = [
     *router.urls,
-    # One view for every workflow action (not DRF @actions: one named "dispatch" would shadow View.dispatch).
-    path("cases/<int:pk>/<slug:action_name>/", CaseActionView.as_view(), name="case-action"),
+    *(
+        re_path(rf"^cases/(?P<id>[^/.]+)/{name.replace('_', '-')}/$", view.as_view(), name=f"case-{name}")
+        for name, view in ACTION_VIEWS.items()
+    ),
 ]

@@ -1,35 +1,44 @@
-"""Cases API: list (cursor pages, filters), detail with timeline, create, one URL per workflow action.
+"""Cases API: list (cursor pages, filters), detail with timeline, create, one operation per workflow action.
 
 Every queryset goes through cases.selectors (grids/scoping.py): a case outside the caller's scope is a
 404, in lists and details alike. Workflow errors keep their status: 400 bad input, 403 this role or
 person may not act, 409 not in this state (nothing changed).
+
+Writes (create and the actions) are retry-safe: each runs in one transaction that builds its answer
+from what it wrote; with an Idempotency-Key header a repeat gets the first answer (cases/idempotency.py);
+a failure after the commit is logged, never answered with a 5xx (command_center/api/writes.py).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import selectors, services, workflow
+from cases import idempotency, selectors, services, workflow
+from cases.idempotency import Answer
 from cases.models import Case, Category
 from cases.photos import PhotoUpload
 from cases.prepared import prepared_statements
-from command_center.api.exceptions import Conflict
+from command_center.api.exceptions import Conflict, Unprocessable
+from command_center.api.fields import in_utc
 from command_center.api.pagination import CountedPage, CursorPage
+from command_center.api.schema import IDEMPOTENCY_KEY, error_responses
 from command_center.models import User
 
 from .filters import CaseFilterBackend
 from .serializers import (
-    ActionSerializer,
+    ACTION_INPUTS,
     CaseCreateSerializer,
     CaseDetailSerializer,
     CaseListSerializer,
@@ -59,6 +68,51 @@ def uploads(
         )
         for upload in files
     ]
+
+
+def respond_once(request: Request, write: Callable[[], Answer]) -> Response:
+    """Run a write and answer what it built; with an Idempotency-Key, at most once per key and request.
+    `write` checks its input too: what it raises leaves nothing behind and is answered as a 4xx."""
+    try:
+        key = idempotency.check_key(request.headers.get(idempotency.HEADER))
+    except idempotency.BadKey as error:
+        raise ValidationError({"detail": str(error)}) from error
+    files = {name: request.FILES.getlist(name) for name in request.FILES}
+    method = request.method or "POST"
+    try:
+        answer = idempotency.answer_once(
+            user=request.user,  # type: ignore[arg-type]
+            key=key,
+            method=method,
+            path=request.path,
+            fingerprint=idempotency.fingerprint(
+                method=method, path=request.path, data=request.data, files=files
+            )
+            if key
+            else "",
+            write=write,
+        )
+    except idempotency.KeyReused as error:
+        raise Unprocessable(str(error)) from error
+    except workflow.WorkflowError as error:
+        raise_for(error)
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return Response(answer.body, status=answer.status, headers=headers)
+
+
+def case_answer(case_id: int, request: Request, *, status_code: int = status.HTTP_200_OK) -> Answer:
+    """The case as it is now, in the writer's transaction: the actor sees what they did, even when it
+    took the case out of their scope (a handler who returned it)."""
+    case = Case.objects.get(pk=case_id)
+    return Answer(status_code, CaseDetailSerializer(case, context={"request": request}).data)
+
+
+def case_id_from(raw: Any) -> int:
+    """The case id of a URL: a positive whole number of at most 64 bits, else no such case (404)."""
+    text = str(raw)
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
+        raise NotFound(_("Case %(id)s does not exist.") % {"id": text[:30]})
+    return int(text)
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -93,7 +147,8 @@ class CasePage(CursorPage):
         if position is not None:
             try:
                 moment = parse_datetime(position)
-            except ValueError:  # well formed, but no such time (month 13)
+                moment = in_utc(moment) if moment is not None and moment.tzinfo else moment
+            except ValueError:  # well formed, but no such time (month 13), or out of range
                 moment = None
             if moment is None:
                 raise NotFound(self.invalid_cursor_message)
@@ -163,14 +218,19 @@ class CaseViewSet(
             return CaseCreateSerializer
         return CaseListSerializer
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
+    @extend_schema(
+        request=CaseCreateSerializer, responses={201: CaseDetailSerializer}, parameters=[IDEMPOTENCY_KEY]
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = CaseCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        """Report a case (发现): it starts discovered, and is filed and dispatched at once when its
+        category says so. A nearby open case of the same category is offered for merging."""
         user: User = request.user  # type: ignore[assignment]
-        default_source = Case.Source.PATROL if user.role == User.Role.GRID_WORKER else Case.Source.MANUAL
-        try:
+
+        def write() -> Answer:
+            data = CaseCreateSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = data.validated_data
+            default_source = Case.Source.PATROL if user.role == User.Role.GRID_WORKER else Case.Source.MANUAL
             case = services.create_case(
                 source=values.get("source") or default_source,
                 category_code=values["category"],
@@ -183,13 +243,13 @@ class CaseViewSet(
                 reporter=user,
                 photos=uploads(values.get("photos") or [], lat=values["lat"], lng=values["lng"]),
             )
-        except workflow.WorkflowError as error:
-            raise_for(error)
-        case = selectors.case_detail(user).get(pk=case.pk)
-        body = CaseDetailSerializer(case, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED)
+            return case_answer(case.pk, request, status_code=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=CaseListSerializer(many=True))
+        return respond_once(request, write)
+
+    @extend_schema(
+        responses=inline_serializer("CaseQueue", {"results": CaseListSerializer(many=True)}),
+    )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def queue(self, request: Request) -> Response:
         """Open cases by urgency and then the nearest deadline (the dispatcher's queue, at most 200)."""
@@ -197,43 +257,72 @@ class CaseViewSet(
         return Response({"results": CaseListSerializer(cases, many=True).data})
 
 
-class CaseActionView(APIView):
-    """POST /api/v1/cases/<id>/<action>/: one workflow action (file, dispatch, accept, handle, verify...)."""
+CASE_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, location=OpenApiParameter.PATH, description="the case's id"
+)
 
-    @extend_schema(
-        operation_id="v1_cases_action", request=ActionSerializer, responses={200: CaseDetailSerializer}
-    )
-    def post(self, request: Request, pk: int, action_name: str) -> Response:
-        name = action_name.replace("-", "_")
-        transition = workflow.TRANSITIONS.get(name)
-        if transition is None:
-            raise NotFound(_("Unknown action %(action)s.") % {"action": action_name})
+
+class CaseActionView(APIView):
+    """POST /api/v1/cases/<id>/<action>/: one workflow action, with the input that action takes."""
+
+    action_name = ""
+    input_class: type[serializers.Serializer]
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case_id = case_id_from(kwargs["id"])
         user: User = request.user  # type: ignore[assignment]
-        if not selectors.cases_for(user).filter(pk=pk).exists():
-            raise NotFound(_("Case %(id)s does not exist.") % {"id": pk})
-        data = ActionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        key = request.headers.get("Idempotency-Key") or values.pop("idempotency_key", "") or None
-        note = values.pop("note", "")
-        photos = uploads(
-            values.pop("photos", None) or [],
-            lat=values.pop("photo_lat", None),
-            lng=values.pop("photo_lng", None),
-            taken_at=values.pop("taken_at", None),
-        )
-        try:
-            if name == "rate":
-                stars = values.get("stars") or 0  # 0 stars: refused by the workflow with a clear message
-                services.rate_case(case_id=pk, stars=stars, comment=note, actor=user, idempotency_key=key)
+
+        def write() -> Answer:
+            if not selectors.cases_for(user).filter(pk=case_id).exists():
+                raise NotFound(_("Case %(id)s does not exist.") % {"id": case_id})
+            data = self.input_class(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = dict(data.validated_data)
+            note = values.pop("note", "")
+            photos = uploads(
+                values.pop("photos", None) or [],
+                lat=values.pop("photo_lat", None),
+                lng=values.pop("photo_lng", None),
+                taken_at=values.pop("taken_at", None),
+            )
+            if self.action_name == "rate":
+                services.rate_case(case_id=case_id, stars=values["stars"], comment=note, actor=user)
             else:
                 workflow.apply_transition(
-                    case_id=pk, action=name, actor=user, note=note, params=values, photos=photos,
-                    idempotency_key=key,
-                )  # fmt: skip
-        except workflow.WorkflowError as error:
-            raise_for(error)
-        case = selectors.case_detail(user).filter(pk=pk).first()
-        if case is None:  # e.g. a handler returned the case: it left their scope
-            return Response({"id": pk, "detail": _("Done. The case is no longer in your scope.")})
-        return Response(CaseDetailSerializer(case, context={"request": request}).data)
+                    case_id=case_id,
+                    action=self.action_name,
+                    actor=user,
+                    note=note,
+                    params=values,
+                    photos=photos,
+                )
+            return case_answer(case_id, request)
+
+        return respond_once(request, write)
+
+
+def _action_view(name: str) -> type[CaseActionView]:
+    transition = workflow.TRANSITIONS[name]
+    roles = ", ".join(sorted(role for role in transition.roles if role not in (workflow.SYSTEM,)))
+    sources = ", ".join(sorted(transition.sources))
+    title = "".join(part.title() for part in name.split("_"))
+    view = type(
+        f"Case{title}View", (CaseActionView,), {"action_name": name, "input_class": ACTION_INPUTS[name]}
+    )
+    schema = extend_schema(
+        operation_id=f"v1_cases_{name}",
+        summary=name.replace("_", " ").capitalize(),
+        description=(
+            f"Workflow action `{name}` (cases/workflow.py). Who: {roles}. From: {sources}. "
+            "Answers the case as it is after the action."
+        ),
+        request=ACTION_INPUTS[name],
+        parameters=[CASE_ID, IDEMPOTENCY_KEY],
+        responses={200: CaseDetailSerializer, **error_responses(409)},
+    )
+    return extend_schema_view(post=schema)(view)  # type: ignore[no-any-return]
+
+
+# One view, URL and documented operation per action a person takes (never an @action named "dispatch":
+# it would shadow View.dispatch). URLs keep hyphens: /api/v1/cases/<id>/request-extension/.
+ACTION_VIEWS: dict[str, type[CaseActionView]] = {name: _action_view(name) for name in ACTION_INPUTS}

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from command_center.api.schema import error_responses
 from command_center.screen import (
     SECTIONS,
     BadScreenRequest,
@@ -37,7 +38,7 @@ class ScreenSnapshotView(APIView):
                 "sections", OpenApiTypes.STR, description="comma-separated: " + ", ".join(SECTIONS)
             ),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **error_responses(403)},
     )
     def get(self, request: Request) -> Response:
         try:

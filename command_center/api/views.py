@@ -1,5 +1,7 @@
 from django.contrib.auth import authenticate
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -10,6 +12,7 @@ from rest_framework.views import APIView
 from command_center.auth import client_address, login_refusal
 
 from .exceptions import Locked
+from .schema import error_responses
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -26,7 +29,10 @@ class ObtainTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            **error_responses(429),
+        },
     )
     def post(self, request):  # type: ignore[no-untyped-def]
         data = TokenRequestSerializer(data=request.data)
@@ -40,3 +46,10 @@ class ObtainTokenView(APIView):
             return Response({"detail": _("Wrong username or password.")}, status=status.HTTP_400_BAD_REQUEST)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+@csrf_exempt  # a POST to no such place is a 404 as well, not a CSRF failure page
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Any other path under /api/v1/ (ending in a slash): a JSON 404, as every answer of the API, rather
+    than the site's HTML page (an id of the wrong shape, /api/v1/cases/1.5/file/, lands here)."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)

@@ -1,7 +1,10 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from command_center.api.fields import UtcIsoDateTimeField
 from devices.models import Alarm, DeadLetter, SensorPoint
+
+MAX_ID = 2**63 - 1
 
 
 class SensorPointFilter(django_filters.FilterSet):
@@ -18,8 +21,13 @@ class AlarmFilter(django_filters.FilterSet):
     sensor_point = django_filters.CharFilter(field_name="point__code", label=_("sensor point code"))
     scene = django_filters.CharFilter(field_name="scene__code")
     active = django_filters.BooleanFilter(field_name="cleared_at", lookup_expr="isnull", label=_("active"))
-    grid = django_filters.NumberFilter(field_name="point__grid_id")
-    compound = django_filters.NumberFilter(field_name="point__compound_id")
+    # Ids: whole numbers that fit a 64-bit column (SQLite refuses larger ones with an error).
+    grid = django_filters.NumberFilter(
+        field_name="point__grid_id", min_value=0, max_value=MAX_ID, decimal_places=0
+    )
+    compound = django_filters.NumberFilter(
+        field_name="point__compound_id", min_value=0, max_value=MAX_ID, decimal_places=0
+    )
 
     class Meta:
         model = Alarm
@@ -36,9 +44,13 @@ class AlarmFilter(django_filters.FilterSet):
         ]
 
 
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class DeadLetterFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    since = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = DeadLetter

@@ -1,6 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from command_center.api.fields import IdField, NumberField, PlainTextField
 from devices.models import AcousticZone, Alarm, DeadLetter, SensorPoint
 from devices.services import alarm_title, place_name
 
@@ -9,6 +10,8 @@ class SensorPointSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="sensor_type", read_only=True)
     scene = serializers.CharField(source="scene.code", read_only=True)
     online = serializers.SerializerMethodField()
+    # Empty when the point has none: read-only fields of a ModelSerializer would leave "" out of the enum.
+    acoustic_zone = serializers.ChoiceField(choices=AcousticZone.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = SensorPoint
@@ -45,18 +48,18 @@ class SensorPointSerializer(serializers.ModelSerializer):
 class SensorPointCreateSerializer(serializers.Serializer):
     """Register a point: code, type, lat, lng at least; grid and compound come from the location."""
 
-    code = serializers.CharField(max_length=64)
+    code = PlainTextField(max_length=64)
     type = serializers.SlugField(max_length=40)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = NumberField(min_value=-90, max_value=90)
+    lng = NumberField(min_value=-180, max_value=180)
     scene = serializers.SlugField(max_length=40, required=False, allow_blank=True, default="")
-    grid = serializers.IntegerField(required=False, allow_null=True, default=None)
-    compound = serializers.IntegerField(required=False, allow_null=True, default=None)
-    building = serializers.IntegerField(required=False, allow_null=True, default=None)
-    department = serializers.IntegerField(required=False, allow_null=True, default=None)
+    grid = IdField(required=False, allow_null=True, default=None)
+    compound = IdField(required=False, allow_null=True, default=None)
+    building = IdField(required=False, allow_null=True, default=None)
+    department = IdField(required=False, allow_null=True, default=None)
     installed_on = serializers.DateField(required=False, allow_null=True, default=None)
-    heartbeat_interval = serializers.IntegerField(min_value=10, required=False, default=300)
-    threshold = serializers.FloatField(required=False, allow_null=True, default=None)
+    heartbeat_interval = serializers.IntegerField(min_value=10, max_value=86_400, required=False, default=300)
+    threshold = NumberField(required=False, allow_null=True, default=None)
     acoustic_zone = serializers.ChoiceField(
         choices=AcousticZone.choices, required=False, allow_blank=True, default=""
     )
@@ -85,6 +88,9 @@ class AlarmSerializer(serializers.ModelSerializer):
     lat = serializers.FloatField(source="point.lat", read_only=True)
     lng = serializers.FloatField(source="point.lng", read_only=True)
     grid = serializers.IntegerField(source="point.grid_id", read_only=True)
+    clear_reason = serializers.ChoiceField(
+        choices=Alarm.ClearReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Alarm

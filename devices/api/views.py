@@ -12,6 +12,9 @@ from rest_framework.response import Response
 
 from command_center.api.exceptions import Conflict
 from command_center.api.pagination import CursorPage
+from command_center.api.permissions import StaffMember
+from command_center.api.schema import error_responses
+from command_center.api.writes import write_transaction
 from command_center.models import User
 from devices import services
 from devices.models import Alarm, DeadLetter, SensorPoint
@@ -74,7 +77,7 @@ class SensorPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     """Sensor points (感知点位) in the caller's scope; administrators register new ones."""
 
     serializer_class = SensorPointSerializer
-    permission_classes = [permissions.IsAuthenticated, IsRegistryAdmin]
+    permission_classes = [StaffMember, IsRegistryAdmin]
     filterset_class = SensorPointFilter
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -86,22 +89,23 @@ class SensorPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         data = SensorPointCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        point, password = register_point(
-            code=fields["code"],
-            sensor_type=fields["type"],
-            lat=fields["lat"],
-            lng=fields["lng"],
-            scene_code=fields["scene"],
-            grid_id=fields["grid"],
-            compound_id=fields["compound"],
-            building_id=fields["building"],
-            department_id=fields["department"],
-            installed_on=fields["installed_on"],
-            heartbeat_interval=fields["heartbeat_interval"],
-            threshold=fields["threshold"],
-            acoustic_zone=fields["acoustic_zone"],
-        )
-        body = SensorPointCreatedSerializer(point, context={"mqtt_password": password}).data
+        with write_transaction():
+            point, password = register_point(
+                code=fields["code"],
+                sensor_type=fields["type"],
+                lat=fields["lat"],
+                lng=fields["lng"],
+                scene_code=fields["scene"],
+                grid_id=fields["grid"],
+                compound_id=fields["compound"],
+                building_id=fields["building"],
+                department_id=fields["department"],
+                installed_on=fields["installed_on"],
+                heartbeat_interval=fields["heartbeat_interval"],
+                threshold=fields["threshold"],
+                acoustic_zone=fields["acoustic_zone"],
+            )
+            body = SensorPointCreatedSerializer(point, context={"mqtt_password": password}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -121,23 +125,24 @@ class AlarmViewSet(viewsets.ReadOnlyModelViewSet):
         if roles is not None and not (user.is_superuser or user.role in roles):  # type: ignore[union-attr]
             raise PermissionDenied(_("Your role may not do this to an alarm."))
         try:
-            alarm = act(alarm_id=alarm.pk, user=user)
+            with write_transaction():  # the answer is built before the commit; later failures are logged
+                alarm = act(alarm_id=alarm.pk, user=user)
+                body = AlarmSerializer(self.get_queryset().get(pk=alarm.pk)).data
         except services.AlarmStateError as exc:
             raise Conflict(str(exc)) from exc
-        alarm = self.get_queryset().get(pk=alarm.pk)
-        return Response(AlarmSerializer(alarm).data)
+        return Response(body)
 
-    @extend_schema(request=None, responses=AlarmSerializer)
+    @extend_schema(request=None, responses={200: AlarmSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, services.acknowledge_alarm)
 
-    @extend_schema(request=None, responses=AlarmSerializer)
+    @extend_schema(request=None, responses={200: AlarmSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"])
     def clear(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, services.clear_alarm, roles=CLEARING_ROLES)
 
-    @extend_schema(request=None, responses=AlarmSerializer)
+    @extend_schema(request=None, responses={200: AlarmSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"], url_path="false-alarm")
     def false_alarm(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, services.mark_false_alarm, roles=CLEARING_ROLES)
@@ -147,7 +152,7 @@ class DeadLetterViewSet(viewsets.ReadOnlyModelViewSet):
     """Messages the ingest could not accept, with the reason (administrators and dispatchers)."""
 
     serializer_class = DeadLetterSerializer
-    permission_classes = [permissions.IsAuthenticated, IsDispatcherOrAdmin]
+    permission_classes = [StaffMember, IsDispatcherOrAdmin]
     pagination_class = CountedCursorPage
     filterset_class = DeadLetterFilter
     queryset = DeadLetter.objects.all()

@@ -7,10 +7,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from command_center.api.fields import NumberField, in_utc
+from command_center.api.writes import write_transaction
 from command_center.models import User
 from grids.services import PositionIn, record_patrol_positions, validate_position
 
@@ -22,21 +25,27 @@ class AwareDateTimeField(serializers.Field):
     """ISO 8601 with a UTC offset; a time without one is refused rather than guessed."""
 
     def to_internal_value(self, data):  # type: ignore[no-untyped-def]
-        value = parse_datetime(data) if isinstance(data, str) else None
+        try:
+            value = parse_datetime(data) if isinstance(data, str) else None
+        except ValueError:  # well formed, but no such time (month 13)
+            value = None
         if value is None:
             raise ValidationError(_("Send an ISO 8601 time such as 2026-11-21T08:00:00+08:00."))
         if value.tzinfo is None:
             raise ValidationError(_("The time must carry a UTC offset, e.g. 2026-11-21T08:00:00+08:00."))
-        return value
+        try:
+            return in_utc(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
     def to_representation(self, value):  # type: ignore[no-untyped-def]
         return value.isoformat()
 
 
 class PatrolPositionSerializer(serializers.Serializer):
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
-    accuracy = serializers.FloatField(required=False, allow_null=True)
+    lat = NumberField()
+    lng = NumberField()
+    accuracy = NumberField(required=False, allow_null=True)
     recorded_at = AwareDateTimeField()
 
     def validate(self, attrs):  # type: ignore[no-untyped-def]
@@ -53,6 +62,8 @@ class PatrolPositionUpload(APIView):
     Positions already stored for the same time are skipped, so a phone may safely retry an upload.
     One bad position refuses the whole upload with the reason per position; nothing is half-saved.
     """
+
+    parser_classes = [JSONParser]  # a list of positions: JSON only
 
     @extend_schema(
         request=PatrolPositionSerializer(many=True),
@@ -77,5 +88,6 @@ class PatrolPositionUpload(APIView):
         serializer = PatrolPositionSerializer(data=items, many=True)
         serializer.is_valid(raise_exception=True)
         positions = [PositionIn(**attrs) for attrs in serializer.validated_data]
-        created = record_patrol_positions(user=user, positions=positions)
+        with write_transaction():  # a failure after the commit is logged: the upload stands
+            created = record_patrol_positions(user=user, positions=positions)
         return Response({"received": len(positions), "created": created}, status=status.HTTP_201_CREATED)

@@ -85,7 +85,7 @@ def test_filters(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-
         "Unknown value lost; use: discovered"
     )
     bad = client.get("/api/v1/cases/?created_after=yesterday&grid=x&overdue=maybe")
-    assert bad.status_code == 400 and set(bad.json()) == {"created_after", "grid", "overdue"}
+    assert bad.status_code == 400 and set(bad.json()) == {"detail", "created_after", "grid", "overdue"}
 
 
 def test_cursor_pages_without_a_count(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -176,7 +176,8 @@ def test_bad_reports_are_400_with_the_field_and_create_nothing(
 
 def test_bad_photos_are_refused(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-def]
     fake = SimpleUploadedFile("a.jpg", b"<?php echo 1; ?>", "image/jpeg")
-    body = {"category": "exposed-garbage", "lat": 31.27, "lng": 121.48, "photos": [fake]}
+    body = {"category": "exposed-garbage", "lat": place.compound.centre_lat, "lng": place.compound.centre_lng,
+            "photos": [fake]}  # fmt: skip
     response = as_user(place.dispatcher).post("/api/v1/cases/", body, format="multipart")
     assert response.status_code == 400 and "not a JPEG" in response.content.decode()
     assert not Case.objects.exists()
@@ -237,7 +238,8 @@ def test_a_role_that_may_not_act_is_403(catalogue, place, as_user) -> None:  # t
     handler = as_user(place.property_handler)
     handler.post(f"/api/v1/cases/{case_id}/accept/")
     assert Case.objects.get(pk=case_id).version == version + 1  # accepted; nothing else
-    assert as_user(place.official).post(f"/api/v1/cases/{case_id}/accept/").status_code == 404  # not in scope
+    # A street official reads only: any write is refused, whatever the case.
+    assert as_user(place.official).post(f"/api/v1/cases/{case_id}/accept/").status_code == 403
 
 
 def test_bad_action_input_is_400(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -264,10 +266,10 @@ def test_extension_by_hyphenated_url_and_idempotency_key(catalogue, place, as_us
     assert first.status_code == again.status_code == 200
     assert first.json()["version"] == again.json()["version"]
     assert CaseEvent.objects.filter(case_id=case_id, action="request_extension").count() == 1
-    approved = as_user(place.official).post(f"/api/v1/cases/{case_id}/approve-extension/")
-    assert approved.status_code == 404  # an official of another street does not see it
     place.leader.official_streets.add(place.community.street)
     approved = as_user(place.leader).post(f"/api/v1/cases/{case_id}/approve-extension/")
+    assert approved.status_code == 403  # the street's own official reads only
+    approved = as_user(place.dispatcher).post(f"/api/v1/cases/{case_id}/approve-extension/")
     assert approved.status_code == 200 and approved.json()["extension_count"] == 1
 
 

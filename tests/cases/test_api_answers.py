@@ -167,7 +167,8 @@ def test_a_detail_that_is_not_there_is_404(catalogue, place) -> None:  # type: i
 
 
 def test_many_details_are_details_and_many_rows_are_rows(catalogue, place) -> None:  # type: ignore[no-untyped-def]
-    case = create_case(source="manual", category_code="exposed-garbage", lat=31.27, lng=121.48)
+    case = create_case(source="manual", category_code="exposed-garbage", lat=place.compound.centre_lat,
+                       lng=place.compound.centre_lng)  # fmt: skip
     rows = CaseListSerializer(Case.objects.filter(pk=case.pk).values(*LIST_VALUES), many=True).data
     assert rows == [expected_row(case)]
     details = CaseDetailSerializer([case], many=True).data

@@ -331,7 +331,8 @@ def test_the_webhook_provider_posts_a_robot_message(catalogue, place, body) -> N
     server = HTTPServer(("127.0.0.1", 0), Robot)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        case = create_case(source="manual", category_code="exposed-garbage", lat=31.27, lng=121.48)
+        case = create_case(source="manual", category_code="exposed-garbage", lat=place.compound.centre_lat,
+                           lng=place.compound.centre_lng)  # fmt: skip
         notification = Notification.objects.create(
             case=case, channel="webhook", address=f"http://127.0.0.1:{server.server_port}/robot",
             subject="案件 #1", body="请处理", idempotency_key="test-webhook",

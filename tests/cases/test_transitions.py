@@ -18,7 +18,7 @@ STATES = ["discovered", "filed", "dispatched", "in_progress", "handled", "verifi
 ROLES = ["dispatcher", "grid_worker", "handler", "official", "admin", "system", "resident"]
 COMMAND = {"dispatcher", "admin", "system"}
 FIELD = {"grid_worker", "handler"}
-SUPERVISORS = {"dispatcher", "official", "admin"}
+SUPERVISORS = {"dispatcher", "admin"}  # a street official reads only
 
 # action: (from states, roles, to state; None = unchanged)
 EXPECTED = {

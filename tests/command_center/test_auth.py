@@ -37,7 +37,7 @@ def test_token_login_without_fields_is_a_clear_400(api_client):
     response = api_client.post(TOKEN_URL, {}, format="json")
 
     assert response.status_code == 400
-    assert set(response.json()) == {"username", "password"}
+    assert set(response.json()) == {"detail", "username", "password"}
 
 
 def test_api_refuses_anonymous_callers(api_client):

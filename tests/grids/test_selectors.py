@@ -27,6 +27,20 @@ def test_points_are_placed_in_their_grid_and_compound():
     assert [(p.grid_id, p.compound_id) for p in elsewhere] == [(other_grid.id, None), (None, None)]
 
 
+def test_the_territory_is_the_grids_with_a_margin():
+    assert PlaceFinder().within_territory(0.0, 0.0)  # no geography loaded yet: anywhere
+    grid = GridFactory()
+    ring = grid.boundary["coordinates"][0]
+    west, south = ring[0]
+    metre = 1 / 111_320  # of latitude
+    finder = PlaceFinder()
+    assert finder.within_territory(grid.centre_lat, grid.centre_lng)
+    assert finder.within_territory(south - 150 * metre, west)  # a phone's GPS error off the edge
+    assert not finder.within_territory(south - 400 * metre, west)
+    assert not finder.within_territory(0.0, 0.0)
+    assert not finder.within_territory(39.9087, 116.3975)  # Beijing
+
+
 def test_on_duty_follows_the_roster():
     grid = GridFactory()
     now = timezone.now()
