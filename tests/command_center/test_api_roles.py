@@ -33,6 +33,7 @@ def _quick_passwords(settings):  # type: ignore[no-untyped-def]
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/api/v1/auth/token/"):                            (400,      200,        200,         200,     200,      200),
     ("GET",  "/api/v1/screen/snapshot"):                        (401,      200,        200,         403,     200,      200),
+    ("GET",  "/api/v1/screen/basemap"):                         (401,      200,        200,         200,     200,      200),
     ("GET",  "/api/v1/grids/"):                                 (401,      200,        200,         200,     200,      200),
     ("GET",  "/api/v1/grids/{id}/"):                            (401,      200,        200,         404,     200,      200),
     ("GET",  "/api/v1/compounds/"):                             (401,      200,        200,         200,     200,      200),
@@ -117,6 +118,7 @@ def _get(path: Callable[[World], str]):  # type: ignore[no-untyped-def]
 REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("POST", "/api/v1/auth/token/"): lambda world, role: ("/api/v1/auth/token/", credentials(role, world)),
     ("GET", "/api/v1/screen/snapshot"): _get(lambda w: "/api/v1/screen/snapshot?sections=kpis"),
+    ("GET", "/api/v1/screen/basemap"): _get(lambda w: "/api/v1/screen/basemap"),
     ("GET", "/api/v1/grids/"): _get(lambda w: "/api/v1/grids/"),
     ("GET", "/api/v1/grids/{id}/"): _get(lambda w: f"/api/v1/grids/{w.place.grid.pk}/"),
     ("GET", "/api/v1/compounds/"): _get(lambda w: "/api/v1/compounds/"),
