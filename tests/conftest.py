@@ -85,12 +85,15 @@ def _clear_cache() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_catalogue() -> Iterator[None]:
-    """New cases read the case catalogue from a per-process cache; a test's rollback sends no signal."""
+    """Catalogues are kept in per-process caches; a test's rollback sends no signal to clear them."""
     from cases.catalogue import clear_catalogue_cache
+    from command_center.caching import ProcessCache
 
     clear_catalogue_cache()
+    ProcessCache.clear_all()
     yield
     clear_catalogue_cache()
+    ProcessCache.clear_all()
 
 
 @pytest.fixture
