@@ -39,7 +39,7 @@ class ProcessCache(Generic[T]):
             self._value = None
 
     def clear_on(self, *senders: type[models.Model]) -> None:
-        """Clear this cache whenever one of these models is saved or deleted (call from an AppConfig.ready)."""
+        """Clear this cache when one of these models is saved or deleted (call from AppConfig.ready)."""
         for sender in senders:
             for signal in (post_save, post_delete):
                 signal.connect(self._cleared, sender=sender, weak=False, dispatch_uid=f"{self.name}:{sender}")
