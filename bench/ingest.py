@@ -671,7 +671,7 @@ def run_csv_import(bench: Bench, count: int) -> dict[str, Any]:
     from devices.registry import import_points_csv
     from grids.models import Grid
 
-    boxes = [ring for ring in (g["coordinates"][0] for g in Grid.objects.values_list("boundary", flat=True))]
+    boxes = [g["coordinates"][0] for g in Grid.objects.values_list("boundary", flat=True)]
     lngs = [x for ring in boxes for x, _ in ring]
     lats = [y for ring in boxes for _, y in ring]
     rng = random.Random(11)

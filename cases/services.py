@@ -128,11 +128,14 @@ def _check_reporter(who: str, reporter: User | None, grid_id: int | None) -> Non
     the case afterwards)."""
     if who == workflow.OFFICIAL:
         raise ActionForbidden(_("A street official may read cases, not create them."))
-    if who == workflow.GRID_WORKER and reporter is not None:
-        if grid_id is None or grid_id not in user_grid_ids(reporter):
-            raise ActionForbidden(
-                _("A grid worker reports cases inside their own grids; this place is not in one of yours.")
-            )
+    if (
+        who == workflow.GRID_WORKER
+        and reporter is not None
+        and (grid_id is None or grid_id not in user_grid_ids(reporter))
+    ):
+        raise ActionForbidden(
+            _("A grid worker reports cases inside their own grids; this place is not in one of yours.")
+        )
 
 
 def create_case(

@@ -58,7 +58,8 @@ def test_a_new_case_is_written_as_the_transitions_left_it(catalogue, place) -> N
     }
     assert case.filed_at == case.dispatched_at == case.created_at
     assert case.stage_started_at == case.created_at
-    assert case.file_deadline is not None and case.dispatch_deadline is not None
+    assert case.file_deadline is not None
+    assert case.dispatch_deadline is not None
     assert case.deadline == case.handle_deadline
     assert case.escalation_policy.code == "fire-smoke"
     steps = list(case.escalations.order_by("position"))

@@ -81,18 +81,19 @@ def test_filters(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-
     assert water not in get(f"created_after={since}")
     assert get(f"created_before={since}") == [water]
     bad = client.get("/api/v1/cases/?status=lost")
-    assert bad.status_code == 400 and bad.json()["status"][0].startswith(
-        "Unknown value lost; use: discovered"
-    )
+    assert bad.status_code == 400
+    assert bad.json()["status"][0].startswith("Unknown value lost; use: discovered")
     bad = client.get("/api/v1/cases/?created_after=yesterday&grid=x&overdue=maybe")
-    assert bad.status_code == 400 and set(bad.json()) == {"detail", "created_after", "grid", "overdue"}
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"detail", "created_after", "grid", "overdue"}
 
 
 def test_cursor_pages_without_a_count(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-def]
     made = [CaseFactory(compound=place.compound).pk for _ in range(5)]
     client = as_user(place.dispatcher)
     first = client.get("/api/v1/cases/?page_size=2").json()
-    assert "count" not in first and first["next"]
+    assert "count" not in first
+    assert first["next"]
     assert [row["id"] for row in first["results"]] == sorted(made, reverse=True)[:2]
     second = client.get(first["next"]).json()
     assert [row["id"] for row in second["results"]] == sorted(made, reverse=True)[2:4]
@@ -113,7 +114,8 @@ def test_cursor_pages_forward_and_back_through_cases_of_the_same_time(catalogue,
         url = body["next"]
     assert [len(page) for page in pages] == [2, 2, 2, 1]
     assert sorted(pk for page in pages for pk in page) == sorted(made)
-    assert pages[0][0] == made[5] and pages[-1] == [made[6]]
+    assert pages[0][0] == made[5]
+    assert pages[-1] == [made[6]]
     assert body["previous"]
     back, url = [], body["previous"]
     while url:
@@ -131,7 +133,8 @@ def test_a_bad_cursor_is_404_and_a_scope_of_nothing_an_empty_page(catalogue, pla
         *(base64.b64encode(text).decode() for text in (b"o=1&p=yesterday", b"p=2026-13-45+00:00")),
     ):
         response = client.get(f"/api/v1/cases/?cursor={cursor}")
-        assert response.status_code == 404 and response.json()["detail"] == "Invalid cursor"
+        assert response.status_code == 404
+        assert response.json()["detail"] == "Invalid cursor"
     # A deactivated dispatcher still holding a session sees nothing (grids/scoping.py).
     gone = UserFactory(role="dispatcher", is_active=False)
     assert ids(as_user(gone).get("/api/v1/cases/")) == []
@@ -179,7 +182,8 @@ def test_bad_photos_are_refused(catalogue, place, as_user) -> None:  # type: ign
     body = {"category": "exposed-garbage", "lat": place.compound.centre_lat, "lng": place.compound.centre_lng,
             "photos": [fake]}  # fmt: skip
     response = as_user(place.dispatcher).post("/api/v1/cases/", body, format="multipart")
-    assert response.status_code == 400 and "not a JPEG" in response.content.decode()
+    assert response.status_code == 400
+    assert "not a JPEG" in response.content.decode()
     assert not Case.objects.exists()
 
 
@@ -213,7 +217,8 @@ def test_the_loop_through_the_api(catalogue, place, as_user, jpeg) -> None:  # t
         "verify",
         "close",
     ]
-    assert timeline[4]["note"] == "已清理" and timeline[4]["photos"][0]["kind"] == "after"
+    assert timeline[4]["note"] == "已清理"
+    assert timeline[4]["photos"][0]["kind"] == "after"
 
 
 def test_illegal_transition_is_409_readable_and_changes_nothing(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -233,7 +238,8 @@ def test_a_role_that_may_not_act_is_403(catalogue, place, as_user) -> None:  # t
     response = as_user(place.property_handler).post(
         f"/api/v1/cases/{case_id}/dispatch/", {"department": "fire"}
     )
-    assert response.status_code == 403 and "may not" in response.json()["detail"]
+    assert response.status_code == 403
+    assert "may not" in response.json()["detail"]
     # The handler may not verify their own work either.
     handler = as_user(place.property_handler)
     handler.post(f"/api/v1/cases/{case_id}/accept/")
@@ -247,9 +253,11 @@ def test_bad_action_input_is_400(catalogue, place, as_user) -> None:  # type: ig
     client = as_user(place.dispatcher)
     assert client.post(f"/api/v1/cases/{case_id}/fly/").status_code == 404
     response = client.post(f"/api/v1/cases/{case_id}/dispatch/", {"department": "atlantis"}, format="json")
-    assert response.status_code == 400 and "Unknown department" in response.json()["department"][0]
+    assert response.status_code == 400
+    assert "Unknown department" in response.json()["department"][0]
     response = client.post(f"/api/v1/cases/{case_id}/suspend/", {}, format="json")
-    assert response.status_code == 400 and "why" in response.json()["detail"]
+    assert response.status_code == 400
+    assert "why" in response.json()["detail"]
 
 
 def test_extension_by_hyphenated_url_and_idempotency_key(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -270,7 +278,8 @@ def test_extension_by_hyphenated_url_and_idempotency_key(catalogue, place, as_us
     approved = as_user(place.leader).post(f"/api/v1/cases/{case_id}/approve-extension/")
     assert approved.status_code == 403  # the street's own official reads only
     approved = as_user(place.dispatcher).post(f"/api/v1/cases/{case_id}/approve-extension/")
-    assert approved.status_code == 200 and approved.json()["extension_count"] == 1
+    assert approved.status_code == 200
+    assert approved.json()["extension_count"] == 1
 
 
 def test_rating_through_the_api_reopens(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -278,7 +287,8 @@ def test_rating_through_the_api_reopens(catalogue, place, as_user) -> None:  # t
     response = as_user(place.dispatcher).post(
         f"/api/v1/cases/{case.pk}/rate/", {"stars": 1, "note": "没修好"}
     )
-    assert response.status_code == 200 and response.json()["status"] == "dispatched"
+    assert response.status_code == 200
+    assert response.json()["status"] == "dispatched"
 
 
 def test_queue_is_sorted_by_urgency_then_deadline(catalogue, place, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -303,7 +313,8 @@ def test_categories(catalogue, as_user) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/api/v1/categories/?page_size=100")
     assert response.status_code == 200
     rows = {row["code"]: row for row in response.json()["results"]}
-    assert rows["fire-smoke"]["name"] == "烟感报警" and rows["fire-smoke"]["parent"] == "public-safety"
+    assert rows["fire-smoke"]["name"] == "烟感报警"
+    assert rows["fire-smoke"]["parent"] == "public-safety"
     assert rows["waterlogging"]["auto_dispatch"] is True
     for code in ("fire-smoke", "fire-temperature", "fire-emergency", "hydrant-pressure", "fire-lane",
                  "nonmotor-parking", "noise", "waterlogging", "door-open", "sos", "device-fault"):  # fmt: skip

@@ -120,13 +120,16 @@ def test_list_and_detail_answer_what_the_models_say(catalogue, place, jpeg) -> N
     CaseEscalation.objects.filter(pk=step.pk).update(fire_count=1, last_fired_at=timezone.now())
 
     case = Case.objects.get(pk=case_id)
-    assert case.escalations.exists() and case.department_id and case.handled_by_id
+    assert case.escalations.exists()
+    assert case.department_id
+    assert case.handled_by_id
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(place.dispatcher)
     detail = client.get(f"/api/v1/cases/{case_id}/").json()
     detail.pop("now")
     assert detail == expected_detail(case, place.dispatcher)
-    assert any(event["photos"] for event in detail["timeline"]) and len(detail["photos"]) == 2
+    assert any(event["photos"] for event in detail["timeline"])
+    assert len(detail["photos"]) == 2
     assert client.get("/api/v1/cases/").json()["results"] == [expected_row(case)]
     assert client.get("/api/v1/cases/queue/").json()["results"] == [expected_row(case)]
     # A scoped caller: the case lies in the grid worker's grid, and not in the water department's.

@@ -44,7 +44,8 @@ def test_bad_reports_are_400_and_store_nothing(catalogue, place, change, field, 
     assert response.status_code == 400, response.content
     body = response.json()
     assert field in body, body
-    assert words in " ".join(body[field]) and words in body["detail"], body
+    assert words in " ".join(body[field]), body
+    assert words in body["detail"], body
     assert not Case.objects.exists()
 
 
@@ -125,7 +126,8 @@ def test_bad_action_input_is_400_and_changes_nothing(catalogue, place, action, b
     events = CaseEvent.objects.filter(case_id=case_id).count()
     response = client.post(f"/api/v1/cases/{case_id}/{action}/", body, format="json")
     assert response.status_code == 400, response.content
-    assert field in response.json() and response.json()["detail"]
+    assert field in response.json()
+    assert response.json()["detail"]
     assert Case.objects.get(pk=case_id).version == version
     assert CaseEvent.objects.filter(case_id=case_id).count() == events
 
@@ -155,7 +157,8 @@ def test_bad_sensor_points_are_400_and_store_nothing(catalogue, place, change, f
             "lng": place.compound.centre_lng, **change}  # fmt: skip
     response = client_for(place.admin).post("/api/v1/sensor-points/", body, format="json")
     assert response.status_code == 400, response.content
-    assert field in response.json() and response.json()["detail"]
+    assert field in response.json()
+    assert response.json()["detail"]
     assert not SensorPoint.objects.exists()
 
 

@@ -202,7 +202,8 @@ def test_e_a_resident_rating_of_two_stars_reopens_the_case(street) -> None:  # t
         reopened = rate_case(case_id=case_id, stars=2, comment="门还是关不上")
         assert (reopened.status, reopened.reopen_count, reopened.satisfaction) == ("dispatched", 1, 2)
         frame = socket.wait_for(lambda m: m.get("event") == "case.reopened" and m["id"] == case_id)
-        assert frame["version"] == reopened.version and frame["data"]["status"] == "dispatched"
+        assert frame["version"] == reopened.version
+        assert frame["data"]["status"] == "dispatched"
     # The same rating sent twice is refused and changes nothing (an API client's retry with its
     # Idempotency-Key gets the first answer instead: tests/cases/test_idempotency.py).
     with pytest.raises(IllegalTransition):

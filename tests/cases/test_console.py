@@ -12,7 +12,8 @@ from tests.factories import PASSWORD
 
 def test_the_console_needs_a_login(client, db) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/console/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_the_console_page_carries_its_options(client, catalogue, place) -> None:  # type: ignore[no-untyped-def]
@@ -20,7 +21,8 @@ def test_the_console_page_carries_its_options(client, catalogue, place) -> None:
     response = client.get("/console/")
     assert response.status_code == 200
     options = response.context["options"]
-    assert "dispatch" in options["actions"] and "escalate" not in options["actions"]  # system-only
+    assert "dispatch" in options["actions"]
+    assert "escalate" not in options["actions"]
     assert {"prop-a", "water", "fire"} <= {d["code"] for d in options["departments"]}
     assert "gw" in {p["username"] for p in options["people"]}
     assert b'id="console-options"' in response.content
@@ -32,7 +34,8 @@ def test_photos_are_served_only_within_scope(client, catalogue, place) -> None: 
     photo = CasePhoto.objects.get(case=case)
     client.force_login(place.grid_worker)  # a worker of the case's grid
     response = client.get(f"/console/photos/{photo.pk}/")
-    assert response.status_code == 200 and b"".join(response.streaming_content) == JPEG
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == JPEG
     assert response["Content-Type"] == "image/jpeg"
     client.force_login(place.water_handler)  # another department: not in scope
     assert client.get(f"/console/photos/{photo.pk}/").status_code == 404

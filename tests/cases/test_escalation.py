@@ -57,7 +57,8 @@ def test_steps_are_copied_and_policy_edits_do_not_touch_running_cases(catalogue,
         (3, "community_secretary", "overdue"), (4, "duty_chief", "overdue"),
     ]  # fmt: skip
     # Step 1 waits 0 after the start: it fired as the case was created and repeats after 5 minutes.
-    assert steps[0][3] == case.created_at + timedelta(minutes=5) and steps[2][3] is None
+    assert steps[0][3] == case.created_at + timedelta(minutes=5)
+    assert steps[2][3] is None
     EscalationPolicy.objects.get(code="fire-smoke").steps.all().delete()
     assert case.escalations.count() == 4
 
@@ -223,7 +224,8 @@ def test_the_sweep_marks_overdue_and_drives_overdue_steps(catalogue, place, jpeg
     assert sweep_deadlines(now=just_before)["overdue"] == 0
     after = case.deadline + timedelta(seconds=1)
     result = sweep_deadlines(now=after)
-    assert result["overdue"] == 1 and result["escalated"] == 1  # the secretary, at once
+    assert result["overdue"] == 1
+    assert result["escalated"] == 1
     case.refresh_from_db()
     assert (case.overdue, case.ever_overdue) == (True, True)
     assert case.events.filter(action="mark_overdue").count() == 1
@@ -240,7 +242,8 @@ def test_the_sweep_marks_overdue_and_drives_overdue_steps(catalogue, place, jpeg
         case_id=case_id, action="handle", actor=place.property_handler, photos=[PhotoUpload(jpeg)]
     )
     case.refresh_from_db()
-    assert not case.overdue and case.ever_overdue
+    assert not case.overdue
+    assert case.ever_overdue
     apply_transition(case_id=case_id, action="verify", actor=place.grid_worker, params={"passed": True})
     apply_transition(case_id=case_id, action="close", actor=place.dispatcher, params={"evaluation": "good"})
     assert not CaseEscalation.objects.filter(case_id=case_id, state="waiting").exists()
@@ -278,7 +281,8 @@ def test_every_attempt_is_recorded_and_failures_retry_with_back_off(catalogue, p
     with override_settings(NOTIFICATION_PROVIDERS={"sms": "tests.cases.test_escalation.FlakyProvider"}):
         assert notify.deliver(sms.pk) == "pending"
         sms.refresh_from_db()
-        assert sms.attempts == 1 and "gateway timeout" in sms.last_error
+        assert sms.attempts == 1
+        assert "gateway timeout" in sms.last_error
         assert sms.next_attempt_at > timezone.now() + timedelta(seconds=25)
         # The sweep requeues only due ones; delivering directly retries.
         assert notify.deliver(sms.pk) == "pending"

@@ -36,7 +36,8 @@ def test_a_create_sent_again_with_its_key_answers_the_first_answer(catalogue, pl
     ]
     assert [answer.status_code for answer in answers] == [201, 201, 201]
     assert answers[0].json() == answers[1].json() == answers[2].json()
-    assert "Idempotent-Replayed" not in answers[0] and answers[2]["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in answers[0]
+    assert answers[2]["Idempotent-Replayed"] == "true"
     assert Case.objects.count() == 1
     # Without a key every request is a new one.
     assert client.post("/api/v1/cases/", report(place), format="json").status_code == 201
@@ -105,7 +106,8 @@ def test_a_key_is_kept_a_day(catalogue, place) -> None:  # type: ignore[no-untyp
     again = client.post(
         "/api/v1/cases/", report(place, title="又一处"), format="json", HTTP_IDEMPOTENCY_KEY="old"
     )
-    assert again.status_code == 201 and Case.objects.count() == 2
+    assert again.status_code == 201
+    assert Case.objects.count() == 2
     # The deadline sweep forgets the answers older than a day.
     IdempotentRequest.objects.update(created_at=IdempotentRequest.objects.get().created_at - 2 * KEPT_FOR)
     assert sweep_deadlines()["forgotten"] == 1

@@ -155,12 +155,14 @@ def test_no_sequence_of_actions_breaks_an_invariant(place) -> None:  # type: ign
             assert (case.deadline is not None) == timed, (case.status, case.deadline)
             assert (case.status == "suspended") == bool(case.status_before_suspend)
             if case.status == "suspended":
-                assert case.suspended_at is not None and case.paused_remaining_seconds is not None
+                assert case.suspended_at is not None
+                assert case.paused_remaining_seconds is not None
             if case.overdue:  # stays marked while suspended: the case is late, its clock only paused
                 assert case.ever_overdue
                 assert case.status == "suspended" or (timed and case.deadline <= self.now)
             if case.status == "closed":
-                assert case.closed_at is not None and case.evaluation
+                assert case.closed_at is not None
+                assert case.evaluation
             if case.status == "merged":
                 assert case.merged_into_id == self.other.pk
             if case.status in Case.FINAL_STATUSES:

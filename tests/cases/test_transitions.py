@@ -137,7 +137,8 @@ def test_every_state_and_role(action: str, place) -> None:  # type: ignore[no-un
                 stored = Case.objects.get(pk=case.pk)
                 if stored.status != to_state or stored.version != before["version"] + 1:
                     mismatches.append(f"{where}: stored {stored.status} v{stored.version}")
-                assert result is not None and result.status == to_state
+                assert result is not None
+                assert result.status == to_state
             else:
                 after = model_to_dict(Case.objects.get(pk=case.pk))
                 if len(events) != events_before or after != before:

@@ -70,7 +70,8 @@ def test_a_failed_verification_is_rework(catalogue, place, jpeg) -> None:  # typ
         case_id=case.pk, action="verify", actor=place.grid_worker, params={"passed": False}, note="仍有烟味"
     )
     assert (reworked.status, reworked.rework_count) == ("dispatched", 1)
-    assert reworked.deadline is not None and reworked.deadline > timezone.now()
+    assert reworked.deadline is not None
+    assert reworked.deadline > timezone.now()
 
 
 def test_return_goes_back_to_filed_with_a_reason(catalogue, place) -> None:  # type: ignore[no-untyped-def]

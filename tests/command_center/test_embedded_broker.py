@@ -142,7 +142,8 @@ def test_the_simulator_publishes_for_any_device_and_the_listener_publishes_nothi
     simulator = Client(broker.port, SIMULATOR_USER, broker.simulator.password)
     ingest = Client(broker.port, INGEST_USER, broker.ingest.password)
     try:
-        assert simulator.accepted and ingest.accepted
+        assert simulator.accepted
+        assert ingest.accepted
         ingest.publish("sensors/EMB-2/data", "from-the-listener-account")
         simulator.publish("sensors/EMB-2/data", "simulated")
 

@@ -61,7 +61,8 @@ def test_the_inputs_name_their_choices(schema) -> None:  # type: ignore[no-untyp
         "other",
     ]
     assert properties("rate")["stars"] == {"type": "integer", "maximum": 5, "minimum": 1}
-    assert "photos" in properties("handle") and "photos" not in properties("close")
+    assert "photos" in properties("handle")
+    assert "photos" not in properties("close")
 
 
 def test_every_operation_documents_its_errors(schema) -> None:  # type: ignore[no-untyped-def]

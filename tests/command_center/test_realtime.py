@@ -85,7 +85,8 @@ def test_a_batch_is_one_message_per_group_and_unpacks_to_its_events():
     messages = received(groups, lambda: send_many_now([event(1, 12), event(2, 12), event(3, 13)]))
     after = current_seqs(groups)
     by_group = {m["group"]: m for m in messages}
-    assert len(messages) == 3 and set(by_group) == set(groups)  # three events, one message per group
+    assert len(messages) == 3
+    assert set(by_group) == set(groups)
     assert by_group["district"]["type"] == "realtime.events"
     assert [e["id"] for e in events_of(by_group["district"])] == [1, 2, 3]
     assert {(e["group"], e["seq"]) for e in events_of(by_group["district"])} == {

@@ -59,7 +59,7 @@ def running_center(tmp_path: Path, seeded_var: Path, *args: str, mqtt_port: int 
     mqtt_port = mqtt_port or free_port()
     env = standalone_env(var, MQTT_EMBEDDED_PORT=str(mqtt_port))
     port = free_port()
-    log = open(tmp_path / "runcenter.log", "w+")
+    log = open(tmp_path / "runcenter.log", "w+")  # noqa: SIM115 - the server writes to it until the fixture ends
     proc = subprocess.Popen(
         [*MANAGE, "runcenter", "--port", str(port), *args], cwd=ROOT, env=env, stdout=log, stderr=log
     )
@@ -133,7 +133,8 @@ def login(base):
 
 def publish_smoke(port, code, topic_code=None):
     client, rc = mqtt_connect(port, code, DEVICE_PASSWORD)
-    assert rc is not None and not rc.is_failure, rc
+    assert rc is not None, rc
+    assert not rc.is_failure, rc
     payload = {"id": uuid.uuid4().hex, "ts": datetime.now(UTC).isoformat(), "type": "smoke", "value": 1}
     client.publish(f"sensors/{topic_code or code}/data", json.dumps(payload), qos=1).wait_for_publish(5)
     client.loop_stop()
@@ -238,8 +239,10 @@ def test_a_broker_found_listening_that_takes_anonymous_clients_is_a_warning(
 
     assert [warning["code"] for warning in warnings] == ["mqtt_anonymous"]
     assert "匿名" in warnings[0]["message"]  # "anonymous", in the default language
-    assert len(snapshot["warnings"]) == 1 and "匿名" in snapshot["warnings"][0]
-    assert "a broker already listens" in log and "accepts anonymous clients" in log
+    assert len(snapshot["warnings"]) == 1
+    assert "匿名" in snapshot["warnings"][0]
+    assert "a broker already listens" in log
+    assert "accepts anonymous clients" in log
 
 
 def test_the_simulated_street_does_not_flood_the_terminal(tmp_path, seeded_var):

@@ -102,5 +102,6 @@ def test_grid_rows_carry_geojson_and_a_centre_inside(api_client, make_user, stre
     assert rows
     for row in rows:
         assert set(row) >= {"id", "code", "name", "boundary", "lat", "lng"}
-        assert len(row["code"]) == 15 and row["code"].isdigit()
+        assert len(row["code"]) == 15
+        assert row["code"].isdigit()
         assert shape(row["boundary"]).contains(Point(row["lng"], row["lat"]))

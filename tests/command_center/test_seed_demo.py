@@ -73,16 +73,21 @@ def test_the_street_has_the_public_figures_and_national_codes():
     assert (district.code, district.name) == ("310109", "虹口区")
     street = Street.objects.get()
     assert street.name == "广中路街道"
-    assert len(street.code) == 9 and street.code.isdigit() and street.code.startswith(district.code)
+    assert len(street.code) == 9
+    assert street.code.isdigit()
+    assert street.code.startswith(district.code)
     communities = list(Community.objects.all())
     assert len(communities) == 6
     for community in communities:
-        assert len(community.code) == 12 and community.code.startswith(street.code)
+        assert len(community.code) == 12
+        assert community.code.startswith(street.code)
         assert community.secretary is not None
     grids = list(Grid.objects.select_related("community"))
     assert len(grids) == 18
     for grid in grids:
-        assert len(grid.code) == 15 and grid.code.isdigit() and grid.code.startswith(grid.community.code)
+        assert len(grid.code) == 15
+        assert grid.code.isdigit()
+        assert grid.code.startswith(grid.community.code)
     assert Grid.objects.values("community").annotate(n=Count("id")).filter(n=3).count() == 6
     assert Compound.objects.count() == 137
     assert Compound.objects.values("name").distinct().count() == 137
@@ -103,13 +108,15 @@ def test_the_street_has_the_public_figures_and_national_codes():
     kinds = set(Department.objects.values_list("kind", flat=True))
     assert kinds >= {"street", "property", "urban_management", "fire", "water", "police", "environment",
                      "housing", "market"}  # fmt: skip
-    assert street.leader is not None and street.officials.filter(username="official").exists()
+    assert street.leader is not None
+    assert street.officials.filter(username="official").exists()
 
     workers = User.objects.filter(role=User.Role.GRID_WORKER)
     assert workers.count() == 40
     assert not workers.filter(grids__isnull=True).exists()
     assert not Grid.objects.filter(workers__isnull=True).exists()
-    assert "9165" in output and "demo12345" in output
+    assert "9165" in output
+    assert "demo12345" in output
 
 
 def test_the_case_catalogue_has_every_category_the_scenes_open():
@@ -164,7 +171,8 @@ def test_compounds_lie_inside_their_grid_and_grids_tile_the_street_without_overl
     assert street.geom_type == "Polygon"  # one piece, no holes between grids
     assert street.area * KM2_PER_DEG2 == pytest.approx(2.89, rel=0.05)
     centre = street.centroid
-    assert centre.y == pytest.approx(31.27, abs=0.005) and centre.x == pytest.approx(121.48, abs=0.005)
+    assert centre.y == pytest.approx(31.27, abs=0.005)
+    assert centre.x == pytest.approx(121.48, abs=0.005)
     for building in Building.objects.select_related("compound")[:500]:
         assert shape(building.compound.boundary).contains(Point(building.lng, building.lat))
 
@@ -179,7 +187,8 @@ def test_every_sensor_point_lies_in_its_grid_and_compound():
     assert rows.count() == 9165
     for code, lat, lng, grid_id, compound_id, building_compound in rows:
         point = Point(lng, lat)
-        assert grid_id is not None and grids[grid_id].contains(point), code
+        assert grid_id is not None, code
+        assert grids[grid_id].contains(point), code
         if compound_id is not None:
             assert compounds[compound_id].contains(point), code
         else:
@@ -204,7 +213,8 @@ def test_demo_accounts_log_in_with_the_demo_password(api_client):
 def test_demo_accounts_have_their_places():
     seed()
     admin = User.objects.get(username="admin")
-    assert admin.is_superuser and admin.is_staff
+    assert admin.is_superuser
+    assert admin.is_staff
     assert User.objects.get(username="gridworker").grids.count() == 1
     handler = User.objects.get(username="handler")
     assert handler.department.kind == Department.Kind.PROPERTY
@@ -212,7 +222,8 @@ def test_demo_accounts_have_their_places():
     assert Street.objects.get().officials.filter(username="official").exists()
     # One hash for every account (hashing is slow on purpose), still a real PBKDF2 hash.
     hashes = set(User.objects.values_list("password", flat=True))
-    assert len(hashes) == 1 and hashes.pop().startswith("pbkdf2_sha256$")
+    assert len(hashes) == 1
+    assert hashes.pop().startswith("pbkdf2_sha256$")
 
 
 def test_a_second_run_creates_nothing_and_changes_nothing():
@@ -267,7 +278,8 @@ def test_rows_edited_by_an_admin_are_kept():
     assert Compound.objects.get(pk=compound.pk).name == "改名小区"
     assert not Grid.objects.get(pk=grid.pk).workers.exists()
     admin = User.objects.get(username="admin")
-    assert admin.check_password("my-own-password-42") and not admin.check_password("demo12345")
+    assert admin.check_password("my-own-password-42")
+    assert not admin.check_password("demo12345")
 
 
 def test_if_empty_seeds_an_empty_database_and_skips_one_with_grids():
@@ -276,7 +288,9 @@ def test_if_empty_seeds_an_empty_database_and_skips_one_with_grids():
     output = seed("--if-empty")
 
     assert "not seeded" in output
-    assert Grid.objects.count() == 1 and not Compound.objects.exists() and not SensorPoint.objects.exists()
+    assert Grid.objects.count() == 1
+    assert not Compound.objects.exists()
+    assert not SensorPoint.objects.exists()
 
 
 def test_if_empty_seeds_when_there_are_no_grids():
@@ -290,7 +304,9 @@ def test_a_broken_scene_catalogue_is_a_clear_error_and_writes_nothing(monkeypatc
     with pytest.raises(CommandError, match="scene catalogue lacks"):
         seed()
 
-    assert not Grid.objects.exists() and not User.objects.exists() and not Department.objects.exists()
+    assert not Grid.objects.exists()
+    assert not User.objects.exists()
+    assert not Department.objects.exists()
 
 
 @settings(max_examples=200, deadline=None)

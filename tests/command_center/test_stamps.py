@@ -22,6 +22,8 @@ def test_on_appends_one_line_per_stamp_to_the_process_file(tmp_path, monkeypatch
     [path] = tmp_path.iterdir()
     assert path.name == f"stamps.{os.getpid()}"
     first, second = [line.split() for line in path.read_text().splitlines()]
-    assert first[0] == "inbox_committed" and first[2:] == ["3", "9"]
+    assert first[0] == "inbox_committed"
+    assert first[2:] == ["3", "9"]
     assert before <= float(first[1]) <= time.time()
-    assert second[0] == "sent" and second[2:] == ["2026-11-30T04:00:00+00:00", "b"]
+    assert second[0] == "sent"
+    assert second[2:] == ["2026-11-30T04:00:00+00:00", "b"]

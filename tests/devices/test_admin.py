@@ -38,8 +38,10 @@ def test_the_add_page_has_a_leaflet_map_that_fills_lat_and_lng(admin_client):
     CompoundFactory(name="凉城新村")
     page = admin_client.get("/admin/devices/sensorpoint/add/").content.decode()
     assert 'class="dcc-point-map"' in page
-    assert 'data-lat-input="id_lat"' in page and 'data-lng-input="id_lng"' in page
-    assert "leaflet/leaflet.js" in page and "devices/point_map.js" in page
+    assert 'data-lat-input="id_lat"' in page
+    assert 'data-lng-input="id_lng"' in page
+    assert "leaflet/leaflet.js" in page
+    assert "devices/point_map.js" in page
     assert json.dumps("凉城新村")[1:-1] in page  # compound outlines drawn on the map (JSON-escaped)
     assert admin_client.get("/static/devices/point_map.js").status_code == 200
 
@@ -127,7 +129,7 @@ def test_scene_list_shows_alarm_volume_and_false_alarm_rate(admin_client):
     page = admin_client.get("/admin/devices/scene/").content.decode()
     row = re.search(r"<tr>.*?烟感报警.*?</tr>", page, re.S).group(0)
     cells = re.findall(r'<td class="field-(\w+)[^"]*">(.*?)</td>', row, re.S)
-    values = {name: value for name, value in cells}
+    values = dict(cells)
     assert (values["alarms_7d"], values["false_rate_7d"]) == ("3", "33.3 %")
     assert (values["alarms_30d"], values["false_rate_30d"]) == ("4", "50.0 %")
 
@@ -176,7 +178,8 @@ def test_the_admin_tells_the_alarm_model_from_the_cases_alarm_count(admin_client
     model_link = re.search(r'href="/admin/devices/alarm/"[^>]*>([^<]+)<', index)
     case_page = admin_client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
 
-    assert model_link is not None and model_link.group(1) == "告警"
+    assert model_link is not None
+    assert model_link.group(1) == "告警"
     assert "报警次数" not in index
     assert re.search(r"<label>报警次数", case_page)
 
@@ -195,5 +198,7 @@ def test_a_dead_letter_shows_its_first_4_kib_its_size_and_hash(admin_client):
     page = admin_client.get(f"/admin/devices/deadletter/{letter.pk}/change/").content.decode()
 
     assert "{&quot;id&quot;: &quot;big&quot;" in page  # the kept bytes, as text
-    assert "y" * 4000 in page and "y" * 4100 not in page
-    assert str(len(raw)) in page and letter.sha256 in page
+    assert "y" * 4000 in page
+    assert "y" * 4100 not in page
+    assert str(len(raw)) in page
+    assert letter.sha256 in page

@@ -317,7 +317,8 @@ def test_the_cluster_rule_counts_points_of_its_compound_alarming_in_the_window(t
     case = Case.objects.get(source_key=key)
     assert case.pk == case_id
     assert (case.emergency, case.compound_id, case.occurred_at) == (True, a.compound_id, t0)
-    assert "3" in case.title and a.compound.name in case.title
+    assert "3" in case.title
+    assert a.compound.name in case.title
     assert check_cluster(scene=smoke, compound_id=x.compound_id, now=now) is None
 
 

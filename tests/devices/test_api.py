@@ -68,7 +68,8 @@ def test_geomagnetic_points_must_name_their_scene(api_client, admin):
     body = {"code": "GM-1", "type": "geomagnetic", "lat": 31.27, "lng": 121.48}
     response = as_user(api_client, admin).post("/api/v1/sensor-points/", body, format="json")
     assert response.status_code == 400
-    assert "fire-lane" in str(response.json()) and "nonmotor-parking" in str(response.json())
+    assert "fire-lane" in str(response.json())
+    assert "nonmotor-parking" in str(response.json())
     response = api_client.post("/api/v1/sensor-points/", {**body, "scene": "fire-lane"}, format="json")
     assert response.status_code == 201
     assert response.json()["grid"] is None  # outside every grid: registered, unassigned

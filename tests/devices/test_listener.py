@@ -241,7 +241,7 @@ def subscribed_client(broker, topic: str, max_packets_per_read: int) -> tuple[Dr
     return client, received
 
 
-@pytest.mark.parametrize("limit, expected", [(1000, 300), (50, 50)])
+@pytest.mark.parametrize(("limit", "expected"), [(1000, 300), (50, 50)])
 def test_one_turn_of_the_network_loop_reads_every_waiting_message_up_to_its_bound(
     broker, publisher, limit, expected
 ):
@@ -325,12 +325,14 @@ def test_the_listener_client_hands_on_what_paho_decodes_and_decodes_a_plain_publ
     plain = [
         m for m, (_, qos, properties) in zip(from_ours, sent, strict=True) if qos == 1 and properties is None
     ]
-    assert len(plain) == 4 and all(m.properties is None for m in plain)  # decoded here
+    assert len(plain) == 4
+    assert all(m.properties is None for m in plain)
     assert all(m.properties is not None for m in from_stock)
     decoded_by_paho = from_ours[3]
     assert decoded_by_paho.properties.UserProperty == [("site", "东华门")]
     assert decoded_by_paho.properties.ContentType == "application/json"
-    assert from_ours[4].qos == 0 and from_ours[4].properties is not None
+    assert from_ours[4].qos == 0
+    assert from_ours[4].properties is not None
 
 
 def test_the_listener_client_refuses_per_topic_callbacks():

@@ -149,4 +149,5 @@ def test_wrong_or_missing_credentials_and_retired_points_are_refused(secured_bro
     password = secured_broker["passwords"].get(password_of, "guess-" + uuid.uuid4().hex)
     client, rc = connect(secured_broker["port"], username, password)
     client.loop_stop()
-    assert rc is not None and rc.is_failure, f"{username} connected with {rc}"
+    assert rc is not None, f"{username} got no answer"
+    assert rc.is_failure, f"{username} connected with {rc}"

@@ -116,8 +116,10 @@ def make_simulator(broker: dict, **options) -> SensorSimulator:  # type: ignore[
 def assert_protocol_v1(code: str, body: dict, codes: set[str]) -> None:
     """What DESIGN.md "Device protocol v1" says a device sends."""
     assert code in codes
-    assert set(body) <= {"id", "ts", "type", "value", "battery"} and {"id", "ts", "type"} <= set(body)
-    assert isinstance(body["id"], str) and 0 < len(body["id"]) <= 64
+    assert set(body) <= {"id", "ts", "type", "value", "battery"}
+    assert {"id", "ts", "type"} <= set(body)
+    assert isinstance(body["id"], str)
+    assert 0 < len(body["id"]) <= 64
     ts = datetime.fromisoformat(body["ts"])
     assert ts.utcoffset() == SHANGHAI_OFFSET
     assert abs((ts - datetime.now(ts.tzinfo)).total_seconds()) < 60
@@ -127,13 +129,15 @@ def assert_protocol_v1(code: str, body: dict, codes: set[str]) -> None:
     else:
         assert kind in PROTOCOL_TYPES
         value = body["value"]
-        assert isinstance(value, int | float) and not isinstance(value, bool)
+        assert isinstance(value, int | float)
+        assert not isinstance(value, bool)
         if kind in {"smoke", "geomagnetic", "door"}:
             assert value in (0, 1)
         if kind == "sos":
             assert value == 1
     if "battery" in body:
-        assert isinstance(body["battery"], int) and 0 <= body["battery"] <= 100
+        assert isinstance(body["battery"], int)
+        assert 0 <= body["battery"] <= 100
     assert len(json.dumps(body).encode()) <= 4096
 
 
@@ -223,13 +227,16 @@ def test_an_incident_sends_its_alarm_then_a_normal_value(
     readings = [value for code, value in pressures if code == low[0]]
     assert readings[0] < 0.10
     assert any(value >= 0.18 for value in readings[1:])  # back to normal once the incident ended (1.2 s)
-    assert simulator.sent["alarm"] >= 1 and simulator.sent["clear"] >= 1
+    assert simulator.sent["alarm"] >= 1
+    assert simulator.sent["clear"] >= 1
 
 
 def test_noise_alarms_only_at_night():
     night = datetime(2026, 11, 21, 23, 30, tzinfo=sim.SHANGHAI)
     day = datetime(2026, 11, 21, 10, 0, tzinfo=sim.SHANGHAI)
-    assert sim.is_night(night) and sim.is_night(night.replace(hour=5)) and not sim.is_night(day)
+    assert sim.is_night(night)
+    assert sim.is_night(night.replace(hour=5))
+    assert not sim.is_night(day)
     simulator = SensorSimulator(host="127.0.0.1", port=1, rate=10, points=[SimPoint("N1", "noise")], seed=1)
     simulator._by_type = {"noise": [SimPoint("N1", "noise")]}
     for _ in range(20):

@@ -200,7 +200,8 @@ async def test_every_event_carries_id_version_and_its_sequence_number(world):
     [frame] = await frames_until_quiet(comm)
     [event] = frame["events"]
     assert (event["kind"], event["id"], event["version"], event["since"]) == ("alarm", 7, 3, 3)
-    assert event["group"] == "district" and event["seq"] == sender.seqs["district"]
+    assert event["group"] == "district"
+    assert event["seq"] == sender.seqs["district"]
     assert event["data"]["severity"] == "critical"
     assert frame["resync"] is False
     await comm.disconnect()

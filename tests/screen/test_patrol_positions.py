@@ -85,7 +85,8 @@ def test_a_bad_position_refuses_the_upload_with_the_reason_and_saves_nothing(
     assert response.status_code == 400
     errors = response.json()  # by position in the upload: only the bad one, and a summary
     assert list(errors) == ["detail", "1"]
-    assert words in " ".join(errors["1"][field]) and words in errors["detail"]
+    assert words in " ".join(errors["1"][field])
+    assert words in errors["detail"]
     assert PatrolPosition.objects.count() == 0
 
 
