@@ -137,7 +137,7 @@ class Platform:
     def session_cookie(self) -> str:
         from django.test import Client
 
-        from command_center.models import User
+        from accounts.models import User
 
         client = Client()
         client.force_login(User.objects.get(username=DEMO_USER))

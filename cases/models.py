@@ -72,7 +72,7 @@ class Category(models.Model):
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.MINOR
     )
     default_department = models.ForeignKey(
-        "command_center.Department",
+        "accounts.Department",
         verbose_name=_("default department"),
         null=True,
         blank=True,
@@ -332,7 +332,7 @@ class DispatchRule(models.Model):
         related_name="+",
     )
     department = models.ForeignKey(
-        "command_center.Department", verbose_name=_("department"), on_delete=models.CASCADE, related_name="+"
+        "accounts.Department", verbose_name=_("department"), on_delete=models.CASCADE, related_name="+"
     )
     enabled = models.BooleanField(_("enabled"), default=True)
 
@@ -427,7 +427,7 @@ class Case(models.Model):
         related_name="cases",
     )
     department = models.ForeignKey(
-        "command_center.Department",
+        "accounts.Department",
         verbose_name=_("department"),
         null=True,
         blank=True,
@@ -815,6 +815,6 @@ def _clear_catalogue_cache(**kwargs: object) -> None:
 # New cases read categories (with their default departments) and escalation policies from a per-process
 # cache (catalogue.cached_catalogue): an edit in this process clears it at once, other processes reload
 # it within a minute.
-for _sender in (Category, EscalationPolicy, EscalationStep, "command_center.Department"):
+for _sender in (Category, EscalationPolicy, EscalationStep, "accounts.Department"):
     for _signal in (post_save, post_delete):
         _signal.connect(_clear_catalogue_cache, sender=_sender, weak=False)

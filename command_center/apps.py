@@ -13,9 +13,6 @@ class CommandCenterConfig(AppConfig):
     verbose_name = _("Command center")
 
     def ready(self) -> None:
-        # Connects the signals that drop cached API tokens when a token or its user changes.
-        from command_center.api import authentication  # noqa: F401
-
         for app_config in apps.get_app_configs():
             if app_config.name in ADMIN_MODULES_SKIPPED:
                 continue

@@ -12,7 +12,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from command_center.routing import websocket_urlpatterns  # noqa: E402
+from screen.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -10,9 +10,14 @@ import time
 from typing import Any
 
 from celery.signals import task_success
+from django.core.cache import cache
 from django.db import close_old_connections
 from django.db.models import Count, Max
 from django.utils.module_loading import import_string
+
+from cases.models import Case
+from devices.models import Alarm
+from devices.services import RATE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +48,6 @@ class Throughput:
 
     @staticmethod
     def _models() -> dict[str, Any]:
-        from cases.models import Case
-        from devices.models import Alarm
-
         return {"alarms": Alarm, "cases": Case}
 
     def _max_ids(self) -> dict[str, int]:
@@ -63,10 +65,6 @@ class Throughput:
 
     @staticmethod
     def _received(start: float, end: float) -> int:
-        from django.core.cache import cache
-
-        from devices.services import RATE_KEY
-
         keys = [RATE_KEY.format(second=second) for second in range(int(start), int(end))]
         return sum(int(value) for value in cache.get_many(keys).values())
 

@@ -10,7 +10,7 @@ The contract, end to end (the pages decode it with the one shared script `static
 - An event (`event_message`): `{"event": "case.filed", "kind": "case", "id": 12, "version": 4,
   "grid": 3, "at": ISO time, "data": {...}}`; on the way through a group it gains that group's
   sequence number (`group`, `seq`).
-- The socket `ws/screen/` (command_center/consumers.py) sends two kinds of frame: `{"type": "hello",
+- The socket `ws/screen/` (screen/consumers.py) sends two kinds of frame: `{"type": "hello",
   "groups": [...], "seqs": {...}}` when it opens, and `{"type": "events", "events": [event, ...],
   "received": n, "resync": bool, "t": time}`, at most ten a second per group; a coalesced event also
   carries `since` (the first version of the window) and `events` (every event name of the window).

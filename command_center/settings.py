@@ -90,7 +90,10 @@ INSTALLED_APPS = [
     "leaflet",
     "csp",
     "command_center",
+    "accounts",
     "grids",
+    "screen",
+    "demo",
     "devices",
     "cases",
     "residents",
@@ -155,7 +158,7 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "command_center.User"
+AUTH_USER_MODEL = "accounts.User"
 
 # Only for tests and benchmarks of message loss: the core Redis layer with this tiny capacity drops
 # messages, which the wall screen must recover from by reloading its snapshot.
@@ -271,9 +274,9 @@ def _networks(name: str) -> list[str]:
 
 
 TRUSTED_PROXIES = _networks("TRUSTED_PROXIES")
-AUTHENTICATION_BACKENDS = ["command_center.auth.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.auth.LockoutModelBackend"]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"  # command_center.views.home: each role's own page (LANDING_PAGES)
+LOGIN_REDIRECT_URL = "/"  # accounts.views.home: each role's own page (LANDING_PAGES)
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -283,7 +286,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Seconds an API token's user is kept in the cache (command_center/api/authentication.py); 0: no cache.
+# Seconds an API token's user is kept in the cache (accounts/api/authentication.py); 0: no cache.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 60)
 
 REST_FRAMEWORK = {
@@ -292,15 +295,15 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "command_center.api.authentication.CachedTokenAuthentication",
+        "accounts.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Signed in; a street official reads only (command_center/api/permissions.py).
-    "DEFAULT_PERMISSION_CLASSES": ["command_center.api.permissions.StaffMember"],
+    # Signed in; a street official reads only (accounts/api/permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.api.permissions.StaffMember"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "command_center.api.pagination.CursorPage",
     # Documents every status an operation can answer (command_center/api/schema.py).
-    "DEFAULT_SCHEMA_CLASS": "command_center.api.schema.ApiSchema",
+    "DEFAULT_SCHEMA_CLASS": "accounts.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "command_center.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

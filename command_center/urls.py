@@ -1,17 +1,22 @@
+"""The project's URLs: each app's, the API under /api/v1/, the admin, the schema and its docs."""
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from command_center import views
-from command_center.api.screen import ScreenBasemapView, ScreenSnapshotView
-from command_center.api.views import ObtainTokenView, not_found
-from command_center.forms import LockoutAuthenticationForm
+from accounts import views as accounts_views
+from accounts.api.views import ObtainTokenView
+from accounts.forms import LockoutAuthenticationForm
+from command_center.api.views import not_found
+from devices.views import health
+from screen import urls as screen_urls
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
-    path("screen/snapshot", ScreenSnapshotView.as_view(), name="screen-snapshot"),
-    path("screen/basemap", ScreenBasemapView.as_view(), name="screen-basemap"),
+    *screen_urls.api_urlpatterns,
     path("", include("grids.api.urls")),
     path("", include("devices.api.urls")),
     path("", include("cases.api.urls")),
@@ -20,10 +25,10 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("favicon.ico", views.favicon),
-    path("screen/", views.screen, name="screen"),
-    path("health/", views.health, name="health"),
+    path("", accounts_views.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page links: the SVG icon.
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg")),
+    path("health/", health, name="health"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
@@ -31,6 +36,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(screen_urls.urlpatterns)),
     path("", include("cases.urls")),  # the dispatcher console
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
@@ -39,6 +45,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
-handler403 = "command_center.views.permission_denied"
-handler404 = "command_center.views.page_not_found"
+handler403 = "accounts.views.permission_denied"
+handler404 = "accounts.views.page_not_found"
 # 500: Django's own handler renders templates/500.html without a request context (no database).

@@ -201,7 +201,7 @@ class SensorPoint(models.Model):
         db_index=False,  # fewer indexes: a 400,000-row import and every message's update pay for each
     )
     department = models.ForeignKey(
-        "command_center.Department",
+        "accounts.Department",
         verbose_name=_("responsible department"),
         null=True,
         blank=True,

@@ -126,7 +126,7 @@ class Compound(Area):
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
     property_company = models.ForeignKey(
-        "command_center.Department",
+        "accounts.Department",
         verbose_name=_("property company"),
         null=True,
         blank=True,

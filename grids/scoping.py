@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from command_center.models import User
+from accounts.models import User
 
 M = TypeVar("M", bound=Model)
 
@@ -22,7 +22,7 @@ M = TypeVar("M", bound=Model)
 @dataclass(frozen=True)
 class ScopePaths:
     grid: str | None  # lookup path to grids.Grid; "" when the model is Grid itself; None: not located
-    department: str | None = None  # lookup path to command_center.Department
+    department: str | None = None  # lookup path to accounts.Department
     assignee: str | None = None  # lookup path to the assigned user
 
 

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import shapely
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from command_center.models import User
+from accounts.models import User
 
 from .geometry import Locator
 from .models import Compound, DutyShift, Grid
@@ -65,3 +65,23 @@ def on_duty(*, duty: str, grid_id: int | None = None, at: datetime | None = None
     if grid_id is not None:
         shifts = shifts.filter(grid_id=grid_id)
     return User.objects.filter(is_active=True, duty_shifts__in=shifts).distinct()
+
+
+def duty_now(*, grid_ids: frozenset[int] | None, at: datetime | None = None) -> list[dict[str, object]]:
+    """Who is on duty at `at` (now by default): duty, name, phone and grid, street-wide shifts first.
+    `grid_ids` None: every shift; else the street-wide ones and those of these grids."""
+    at = at or timezone.now()
+    shifts = DutyShift.objects.filter(starts_at__lte=at, ends_at__gt=at, user__is_active=True)
+    if grid_ids is not None:
+        shifts = shifts.filter(Q(grid__isnull=True) | Q(grid__in=grid_ids))
+    rows = shifts.select_related("user", "grid").order_by(F("grid__name").asc(nulls_first=True), "duty")
+    return [
+        {
+            "duty": shift.get_duty_display(),
+            "name": str(shift.user),
+            "phone": shift.user.phone,
+            "grid": shift.grid.name if shift.grid else "",
+            "until": shift.ends_at.isoformat(),
+        }
+        for shift in rows
+    ]

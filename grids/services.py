@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from command_center.models import User
+from accounts.models import User
 from command_center.realtime import broadcast_on_commit
 
 from .geometry import Locator

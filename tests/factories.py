@@ -2,7 +2,7 @@
 
 import factory
 
-from command_center.models import Department, User
+from accounts.models import Department, User
 from grids.geometry import rectangle
 from grids.models import Building, Community, Compound, District, Grid, Street
 

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.schema import IDEMPOTENCY_KEY, error_responses
 from cases import idempotency, selectors, services, workflow
 from cases.idempotency import Answer
 from cases.models import Case, Category
@@ -33,7 +34,6 @@ from cases.prepared import prepared_statements
 from command_center.api.exceptions import Conflict, Unprocessable
 from command_center.api.fields import in_utc
 from command_center.api.pagination import CountedPage, CursorPage
-from command_center.api.schema import IDEMPOTENCY_KEY, error_responses
 from command_center.models import User
 
 from .filters import CaseFilterBackend

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('command_center', '0001_initial'),
+        ('accounts', '0001_initial'),
         ('grids', '0003_alter_community_code_alter_district_code_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
                 ('assignee', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_cases', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
                 ('community', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='grids.community', verbose_name='community')),
                 ('compound', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='grids.compound', verbose_name='compound')),
-                ('department', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='command_center.department', verbose_name='department')),
+                ('department', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.department', verbose_name='department')),
                 ('grid', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='grids.grid', verbose_name='grid')),
                 ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='handled_cases', to=settings.AUTH_USER_MODEL, verbose_name='handled by')),
                 ('merged_into', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged', to='cases.case', verbose_name='merged into')),
@@ -195,7 +195,7 @@ class Migration(migrations.Migration):
                 ('verify_sensor_normal_minutes', models.PositiveIntegerField(default=0, help_text='For sensor cases: verification passes only when the sensor has been normal this long.', verbose_name='sensor normal before verification (min)')),
                 ('enabled', models.BooleanField(default=True, verbose_name='enabled')),
                 ('sort_order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('default_department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='command_center.department', verbose_name='default department')),
+                ('default_department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.department', verbose_name='default department')),
                 ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='cases.category', verbose_name='major category')),
             ],
             options={
@@ -216,7 +216,7 @@ class Migration(migrations.Migration):
                 ('enabled', models.BooleanField(default=True, verbose_name='enabled')),
                 ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.category', verbose_name='category')),
                 ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='grids.community', verbose_name='community')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='command_center.department', verbose_name='department')),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.department', verbose_name='department')),
                 ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='grids.grid', verbose_name='grid')),
             ],
             options={

@@ -10,10 +10,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.api.permissions import StaffMember
+from accounts.api.schema import error_responses
 from command_center.api.exceptions import Conflict
 from command_center.api.pagination import CursorPage
-from command_center.api.permissions import StaffMember
-from command_center.api.schema import error_responses
 from command_center.api.writes import write_transaction
 from command_center.models import User
 from devices import services

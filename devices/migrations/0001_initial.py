@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('command_center', '0001_initial'),
+        ('accounts', '0001_initial'),
         ('grids', '0003_alter_community_code_alter_district_code_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('building', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='points', to='grids.building', verbose_name='building')),
                 ('compound', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='points', to='grids.compound', verbose_name='compound')),
-                ('department', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='points', to='command_center.department', verbose_name='responsible department')),
+                ('department', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='points', to='accounts.department', verbose_name='responsible department')),
                 ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='points', to='grids.grid', verbose_name='grid')),
                 ('scene', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='points', to='devices.scene', verbose_name='scene')),
             ],

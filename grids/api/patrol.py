@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from command_center.api.fields import NumberField, in_utc
 from command_center.api.writes import write_transaction
-from command_center.models import User
 from grids.services import PositionIn, record_patrol_positions, validate_position
 
 MAX_POSITIONS_PER_UPLOAD = 500

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('command_center', '0001_initial'),
+        ('accounts', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
                 ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='compounds', to='grids.community')),
-                ('property_company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='compounds', to='command_center.department', verbose_name='property company')),
+                ('property_company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='compounds', to='accounts.department', verbose_name='property company')),
                 ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='compounds', to='grids.grid')),
             ],
             options={

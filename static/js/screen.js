@@ -31,7 +31,18 @@
     frames: 0, hellos: 0, received: 0, events: 0, maxDrainMs: 0, applied: 0, stale: 0, resyncs: 0, snapshots: 0, beeps: 0, flashes: 0,
     lastResyncReason: "", connected: false, snapshotLoadedAt: 0,
   };
-  window.DCC = { state: state, stats: stats, config: config };
+  // Panels with a box of their own (screen/panels.py): a script calls DCC.panel(name, render) and
+  // render(section, labels) gets its snapshot section each time the snapshot or the figures load.
+  const panels = new Map();
+  function renderPanels(snap) {
+    panels.forEach(function (render, name) {
+      if (snap[name] !== undefined) render(snap[name], labels);
+    });
+  }
+  window.DCC = {
+    state: state, stats: stats, config: config,
+    panel: function (name, render) { panels.set(name, render); },
+  };
 
   /* ---- Coordinates: our data is WGS84; Chinese tile providers draw GCJ-02 (map.js). ---- */
   const project = DCCMap.projector(config.tiles_crs);
@@ -832,6 +843,7 @@
     if (snap.points) drawPoints(snap.scenes || [], snap.points);
     if (snap.kpis) renderKpis(snap.kpis);
     if (snap.charts) renderCharts(snap.charts);
+    renderPanels(snap);
     renderLiveKpis(false);
     updateCounts();
     stats.snapshots += 1;
@@ -846,7 +858,7 @@
     buffering = true;
     lastSnapshotAt = Date.now();
     const withStatic = !lastStaticAt || Date.now() - lastStaticAt > REFRESH_STATIC_MS;
-    const sections = withStatic ? null : ["kpis", "charts", "grids", "alarms", "cases", "workers"];
+    const sections = withStatic ? null : ["kpis", "charts", "grids", "alarms", "cases", "workers"].concat(Array.from(panels.keys()));
     if (reason) stats.lastResyncReason = reason;
     loading = fetchJson(snapshotUrl(sections))
       .then(function (snap) {
@@ -889,10 +901,11 @@
   function refreshFigures() {
     figuresDue = 0;
     if (loading || !stats.connected) return;
-    fetchJson(snapshotUrl(["kpis", "charts", "workers"]))
+    fetchJson(snapshotUrl(["kpis", "charts", "workers"].concat(Array.from(panels.keys()))))
       .then(function (snap) {
         if (snap.kpis) renderKpis(snap.kpis);
         if (snap.charts) renderCharts(snap.charts);
+        renderPanels(snap);
         if (snap.workers) {
           snap.workers.forEach(function (w) {
             const known = state.workers.get(w.id);

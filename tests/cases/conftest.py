@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
+from accounts.models import Department, User
 from cases.catalogue import ensure_default_catalogue
 from cases.selectors import clear_calendar_cache
-from command_center.models import Department, User
 from grids.models import Compound, DutyShift
 from tests.factories import CompoundFactory, DepartmentFactory, UserFactory
 

@@ -2,8 +2,8 @@
 
 from django.db import models
 
+from accounts.models import Department
 from cases.models import Category
-from command_center.models import Department
 
 
 def test_categories_choose_among_the_kinds_of_departments() -> None:

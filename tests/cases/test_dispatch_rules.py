@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from accounts.models import Department
 from cases.dispatching import resolve_dispatch
 from cases.models import Case, Category, DispatchRule
-from command_center.models import Department
 from grids.models import DutyShift
 from tests.cases.factories import CaseFactory
 from tests.factories import CompoundFactory, DepartmentFactory, GridFactory, UserFactory

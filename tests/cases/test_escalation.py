@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import User
 from cases import escalation, notify
 from cases.escalation import choose_policy
 from cases.models import Case, CaseEscalation, Category, EscalationPolicy, Notification, NotificationAttempt
@@ -23,7 +24,6 @@ from cases.services import (
     sweep_deadlines,
 )
 from cases.workflow import apply_transition
-from command_center.models import User
 from tests.factories import UserFactory
 
 

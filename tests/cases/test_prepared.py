@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import User
 from cases.prepared import prepared_statements, server_sql
-from command_center.models import User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

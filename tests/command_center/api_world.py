@@ -14,9 +14,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from cases.catalogue import ensure_default_catalogue
 from cases.models import Case, Category
-from command_center.models import User
 from devices.models import Alarm, DeadLetter, SensorPoint
 from tests.cases.conftest import Place, make_place
 from tests.cases.factories import CaseFactory, CategoryFactory

@@ -12,14 +12,14 @@ from django.test import override_settings
 from django.utils import timezone
 from paho.mqtt.enums import CallbackAPIVersion
 
-from command_center.embedded_broker import (
+from devices.models import DeadLetter, Inbox, SensorPoint
+from devices.mqtt.embedded_broker import (
     INGEST_USER,
     SIMULATOR_USER,
     EmbeddedBroker,
     accepts_anonymous,
     service_accounts,
 )
-from devices.models import DeadLetter, Inbox, SensorPoint
 from devices.mqtt.listener import IngestListener
 from devices.registry import issue_credentials
 from devices.services import ingest_messages

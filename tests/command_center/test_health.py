@@ -2,8 +2,8 @@
 
 import pytest
 
-from command_center import broker_status
-from command_center.models import User
+from accounts.models import User
+from devices.mqtt import broker_status
 
 pytestmark = pytest.mark.django_db
 

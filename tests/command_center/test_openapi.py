@@ -19,7 +19,7 @@ def test_schema_generates_cleanly(tmp_path, capsys):
 
 
 def test_swagger_ui_uses_local_static_files(client, make_user):
-    from command_center.models import User
+    from accounts.models import User
 
     client.force_login(make_user(role=User.Role.DISPATCHER))
 

@@ -9,9 +9,9 @@ from django.test import Client, RequestFactory
 from django.utils import translation
 from django.views.defaults import server_error
 
-from command_center.models import User
+from accounts.models import User
+from accounts.views import LANDING_PAGES
 from command_center.settings import _tile_source
-from command_center.views import LANDING_PAGES
 from tests.factories import PASSWORD, UserFactory
 
 LANDINGS = [

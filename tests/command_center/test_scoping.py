@@ -2,7 +2,7 @@
 
 import pytest
 
-from command_center.models import User
+from accounts.models import User
 from grids.models import Compound, Grid
 from tests.factories import CompoundFactory, DepartmentFactory, GridFactory, StreetFactory
 

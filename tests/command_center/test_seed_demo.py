@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
-from command_center import demo
-from command_center.models import Department, User
+from accounts.models import Department, User
+from demo import plan, street
+from demo import seed as demo_seed
 from devices.models import Scene, SensorPoint
 from grids.models import Building, Community, Compound, District, DutyShift, Grid, Street
 from grids.selectors import on_duty
@@ -25,7 +26,7 @@ from tests.factories import GridFactory
 
 pytestmark = pytest.mark.django_db
 
-KM2_PER_DEG2 = demo.KM_PER_DEG_LAT * demo.KM_PER_DEG_LNG
+KM2_PER_DEG2 = street.KM_PER_DEG_LAT * street.KM_PER_DEG_LNG
 
 
 def seed(*args: str) -> str:
@@ -144,14 +145,14 @@ def test_the_duty_roster_covers_every_grid_now_and_for_the_next_week():
         assert in_a_week.count() == 1
     assert on_duty(duty=DutyShift.Duty.DUTY_CHIEF, at=now).count() == 1
     # Also in the small hours: yesterday's night shift is on the roster.
-    small_hours = timezone.localtime(now, demo.SHANGHAI).replace(hour=3, minute=0)
+    small_hours = timezone.localtime(now, street.SHANGHAI).replace(hour=3, minute=0)
     assert on_duty(duty=DutyShift.Duty.DUTY_CHIEF, at=small_hours).count() == 1
     workers = on_duty(duty=DutyShift.Duty.GRID_WORKER, at=small_hours)
     assert workers.count() == Grid.objects.count()  # one each, since no one has two beats
     assert on_duty(duty=DutyShift.Duty.DISPATCHER, at=now).count() == 1
     # Shifts start at 08:00 and 20:00 Shanghai time.
     hours = {
-        timezone.localtime(s, demo.SHANGHAI).hour
+        timezone.localtime(s, street.SHANGHAI).hour
         for s in DutyShift.objects.values_list("starts_at", flat=True)
     }
     assert hours == {8, 20}
@@ -200,7 +201,7 @@ def test_demo_accounts_log_in_with_the_demo_password(api_client):
     seed()
     roles = {"admin": "admin", "dispatcher": "dispatcher", "gridworker": "grid_worker", "handler": "handler",
              "official": "official"}  # fmt: skip
-    assert set(roles) == set(demo.DEMO_ACCOUNTS)
+    assert set(roles) == set(street.DEMO_ACCOUNTS)
     for username, role in roles.items():
         assert User.objects.get(username=username).role == role
         response = api_client.post("/api/v1/auth/token/", {"username": username, "password": "demo12345"})
@@ -229,16 +230,16 @@ def test_demo_accounts_have_their_places():
 def test_a_second_run_creates_nothing_and_changes_nothing():
     seed()
     before = digest()
-    counts = {model: model.objects.count() for model in demo.REPORTED_MODELS}
+    counts = {model: model.objects.count() for model in demo_seed.REPORTED_MODELS}
     shifts = set(DutyShift.objects.values_list("id", "user_id", "starts_at"))
 
     output = seed()
 
     assert "Nothing to create" in output
-    assert {model: model.objects.count() for model in demo.REPORTED_MODELS} == counts
+    assert {model: model.objects.count() for model in demo_seed.REPORTED_MODELS} == counts
     assert digest() == before
     assert set(DutyShift.objects.values_list("id", "user_id", "starts_at")) == shifts
-    report = demo.seed_demo()
+    report = demo_seed.seed_demo()
     assert not report.created_anything
 
 
@@ -256,7 +257,7 @@ def test_seeding_is_deterministic_across_runs():
     Street.objects.all().delete()
     District.objects.all().delete()
     User.objects.all().delete()
-    demo.build_plan.cache_clear()
+    plan.build_plan.cache_clear()
 
     seed()
 
@@ -299,7 +300,7 @@ def test_if_empty_seeds_when_there_are_no_grids():
 
 
 def test_a_broken_scene_catalogue_is_a_clear_error_and_writes_nothing(monkeypatch):
-    monkeypatch.setattr(demo, "ensure_default_scenes", lambda: 0)  # an empty catalogue
+    monkeypatch.setattr(demo_seed, "ensure_default_scenes", lambda: 0)  # an empty catalogue
 
     with pytest.raises(CommandError, match="scene catalogue lacks"):
         seed()
@@ -317,9 +318,9 @@ def test_a_broken_scene_catalogue_is_a_clear_error_and_writes_nothing(monkeypatc
 )
 def test_any_sub_rectangle_of_a_grid_maps_inside_it(grid_index, u, v):
     """The geometry the compounds rely on: a (u, v) sub-rectangle is a quadrilateral inside the grid."""
-    grid = demo.build_plan().grids[grid_index]
+    grid = plan.build_plan().grids[grid_index]
     (u0, u1), (v0, v1) = sorted(u), sorted(v)
-    quad = demo._sub_quad(grid.quad, u0, u1, v0, v1)
+    quad = plan._sub_quad(grid.quad, u0, u1, v0, v1)
     grid_polygon = shape(grid.boundary).buffer(1e-9)  # rounding to 7 decimals moves corners by < 1e-7/2
     # The grid is convex, so a quadrilateral whose corners it covers lies inside it.
     assert all(grid_polygon.covers(Point(corner)) for corner in quad)

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from command_center.models import User
+from accounts.models import User
 from devices.credentials import check_password
 from devices.models import Alarm, DeadLetter, Scene, SensorPoint
 from tests.devices.factories import SensorPointFactory, scene

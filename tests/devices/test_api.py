@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from command_center.models import User
+from accounts.models import User
 from devices.credentials import check_password
 from devices.models import Alarm, DeadLetter, SensorPoint
 from devices.services import ingest_messages, process_inbox

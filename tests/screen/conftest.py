@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from cases.models import Case, Category
-from command_center.models import User
 from devices.catalogue import ensure_default_scenes
 from devices.models import Alarm, Scene, SensorPoint
 from grids.geometry import rectangle

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from cases.models import OPEN_STATUSES, Case
 from command_center.realtime import current_seqs
-from command_center.screen import HEALTH_ALARM_TYPES
 from devices.models import Alarm, Inbox, Reading, SensorPoint
 from grids.models import Grid
+from screen.scope import HEALTH_ALARM_TYPES
 from tests.conftest import ROOT
 from tests.screen.district import CHROMIUM_ARGS, District, Sensors, in_thread, wait_until
 

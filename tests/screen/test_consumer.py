@@ -15,8 +15,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from command_center.asgi import application
-from command_center.consumers import FRAME_INTERVAL, GAP_GRACE, ScreenConsumer
 from command_center.realtime import current_seqs, next_seqs, send_many_now
+from screen.consumers import FRAME_INTERVAL, GAP_GRACE, ScreenConsumer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -312,7 +312,7 @@ async def test_a_late_message_is_not_a_gap(world):
 
 @run_async
 async def test_a_lost_last_message_is_found_by_the_counter_check_and_resyncs_once(world, monkeypatch):
-    from command_center import consumers
+    from screen import consumers
 
     monkeypatch.setattr(consumers, "TAIL_CHECK", 0.3)
     comm = communicator(world.dispatcher)
@@ -351,7 +351,7 @@ async def test_events_of_one_object_in_one_window_become_one_entry_naming_them_a
 
 @run_async
 async def test_screens_of_one_process_share_one_stream_per_group(world):
-    from command_center.consumers import _streams
+    from screen.consumers import _streams
 
     screens = [communicator(user) for user in (world.dispatcher, world.dispatcher, world.official)]
     for comm in screens:
@@ -431,7 +431,7 @@ async def test_the_viewers_own_group_reaches_their_socket_and_no_one_elses(world
 async def test_a_handlers_socket_gets_its_departments_cases(world):
     """A department handler has no wall screen but a console: its socket follows the cases of its
     department (and its own group), nothing else of the district."""
-    from command_center.models import Department
+    from accounts.models import Department
 
     water = await sync_to_async(Department.objects.create)(code="water", name="水务", kind="water")
     world.handler.department = water

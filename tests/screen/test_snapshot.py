@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case
-from command_center import screen as screen_module
 from command_center.realtime import send_now
 from grids.models import PatrolPosition
+from screen import panels_map
+from screen import snapshot as screen_module
 from tests.screen.conftest import category, make_alarm, make_case, make_point
 
 URL = "/api/v1/screen/snapshot"
@@ -236,7 +237,7 @@ def test_charts(api_client, world):
 
 
 def test_the_map_gets_at_most_the_row_limit_but_the_true_total(api_client, world, monkeypatch):
-    monkeypatch.setattr(screen_module, "MAP_ROWS_LIMIT", 2)
+    monkeypatch.setattr(panels_map, "MAP_ROWS_LIMIT", 2)
     for i in range(5):
         make_alarm(make_point(world.grids[0], code=f"YG-{i}", scene=world.scenes["smoke"]))
     data = snapshot(api_client, world.dispatcher, sections="alarms")
@@ -256,7 +257,7 @@ def test_the_version_counts_the_events_sent_to_the_screen(api_client, world):
 
 
 def test_workers_latest_position_and_recent_simplified_track(api_client, world, monkeypatch):
-    monkeypatch.setattr(screen_module, "TRACK_POINTS_PER_WORKER", 10)
+    monkeypatch.setattr(panels_map, "TRACK_POINTS_PER_WORKER", 10)
     grid = world.grids[0]
     start = timezone.now() - timedelta(hours=1)
     if timezone.localtime(start).date() != timezone.localdate():

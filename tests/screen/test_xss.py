@@ -6,8 +6,8 @@ itself escaped them (CSP is the second line, and a violation would mean the firs
 import pytest
 from django.conf import settings
 
+from accounts.models import User
 from cases.models import Case
-from command_center.models import User
 from tests.factories import PASSWORD, UserFactory
 from tests.screen.conftest import make_case
 from tests.screen.district import CHROMIUM_ARGS, Daphne, logged_in_page

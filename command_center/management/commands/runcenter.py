@@ -15,9 +15,11 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from command_center.broker_status import note_reused_broker
-from command_center.embedded_broker import Account, EmbeddedBroker, accepts_anonymous, port_is_open
 from command_center.periodic import PeriodicJobs
+from devices.mqtt.broker_status import note_reused_broker
+from devices.mqtt.embedded_broker import Account, EmbeddedBroker, accepts_anonymous, port_is_open
+from devices.mqtt.listener import IngestListener
+from devices.simulator import SensorSimulator
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +95,6 @@ class Command(BaseCommand):
         return broker
 
     def _start_listener(self, mqtt: dict[str, Any], login: Account) -> Any:
-        from devices.mqtt.listener import IngestListener
-
         listener = IngestListener(
             host=mqtt["host"],
             port=mqtt["port"],
@@ -110,8 +110,6 @@ class Command(BaseCommand):
         return listener
 
     def _start_simulator(self, mqtt: dict[str, Any], login: Account, rate: int) -> Any:
-        from devices.simulator import SensorSimulator
-
         simulator = SensorSimulator(
             host=mqtt["host"],
             port=mqtt["port"],
@@ -138,6 +136,7 @@ class Command(BaseCommand):
         )
 
     def _serve(self, host: str, port: int) -> None:
+        # Imported here: importing daphne.server installs Twisted's reactor, which only serving needs.
         from channels.routing import get_default_application
         from daphne.endpoints import build_endpoint_description_strings
         from daphne.server import Server

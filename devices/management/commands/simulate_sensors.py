@@ -3,7 +3,7 @@
     python manage.py simulate_sensors --rate 50 [--storm] [--duration 60]
 
 The broker is settings.MQTT (MQTT_URL, or the embedded broker's address, where it logs in with the
-simulator's account of `runcenter`: command_center/embedded_broker.py). Ctrl-C stops it cleanly.
+simulator's account of `runcenter`: devices/mqtt/embedded_broker.py). Ctrl-C stops it cleanly.
 """
 
 import time
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         mqtt = settings.MQTT
         username, password = mqtt["username"], mqtt["password"]
         if mqtt["embedded"]:
-            from command_center.embedded_broker import SIMULATOR_USER, service_accounts
+            from devices.mqtt.embedded_broker import SIMULATOR_USER, service_accounts
 
             username, password = SIMULATOR_USER, service_accounts()[SIMULATOR_USER].password
         try:
