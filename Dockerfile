@@ -1,4 +1,5 @@
-# One image for every process of the district profile (see docker-compose.yml).
+# One image for every process of the district profile (see docker-compose.yml). Pango and a CJK font:
+# WeasyPrint draws the PDF reports with them.
 FROM node:20-slim AS static
 WORKDIR /build
 COPY package.json package-lock.json ./
@@ -7,7 +8,7 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .

@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "devices",
     "cases",
     "residents",
+    "people",
+    "stats",
+    "mobile",
 ]
 
 MIDDLEWARE = [

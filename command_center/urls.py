@@ -20,6 +20,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("grids.api.urls")),
     path("", include("devices.api.urls")),
     path("", include("cases.api.urls")),
+    path("", include("residents.api.urls")),
+    path("", include("people.api.urls")),
+    path("", include("stats.api.urls")),
+    path("", include("mobile.api.urls")),
     # Last: whatever else ends in a slash is a JSON 404 (without one, APPEND_SLASH still redirects).
     re_path(r"^.*/$", not_found),
 ]
@@ -38,6 +42,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(screen_urls.urlpatterns)),
     path("", include("cases.urls")),  # the dispatcher console
+    path("", include("residents.urls")),
+    path("", include("people.urls")),
+    path("", include("stats.urls")),
+    path("", include("mobile.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

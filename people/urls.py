@@ -1,0 +1,5 @@
+"""People and places: pages."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,5 @@
+"""Residents' public pages."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,5 @@
+"""Statistics pages."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
