@@ -29,7 +29,7 @@ def point_counts(screen: ScreenScope, *, now: datetime) -> dict[str, int]:
 
 
 def kpis(screen: ScreenScope, *, now: datetime) -> dict[str, Any]:
-    """The KPI tiles. Rates cover the last KPI_WINDOW_DAYS days (DOMAIN.md formulas):
+    """The KPI tiles. Rates cover the last KPI_WINDOW_DAYS days (docs/kpis.md has the formulas):
     on-time closure rate = closed on time ÷ (due − suspended), where due = closed in the window plus
     open cases already overdue; satisfaction = ratings of 4-5 stars ÷ ratings."""
     today = day_start(timezone.localdate(now))
