@@ -16,9 +16,9 @@ from cases.models import Case
 from cases.selectors import CASE_SCOPE
 from command_center.realtime import DISTRICT_GROUP, grid_group
 from devices.models import Alarm
-from grids.api.views import GRID_SCOPE
 from grids.models import Grid
 from grids.scoping import ScopePaths, scope_queryset
+from grids.selectors import GRID_SCOPE
 
 M = TypeVar("M", bound=Model)
 
