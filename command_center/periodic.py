@@ -65,7 +65,7 @@ class Throughput:
     def _received(start: float, end: float) -> int:
         from django.core.cache import cache
 
-        from devices.services import RATE_KEY
+        from devices.selectors import RATE_KEY
 
         keys = [RATE_KEY.format(second=second) for second in range(int(start), int(end))]
         return sum(int(value) for value in cache.get_many(keys).values())

@@ -14,7 +14,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import credentials, registry, services
+from . import credentials, registry
+from .alarms import actions
 from .forms import CsvImportForm, SensorPointAdminForm
 from .models import Alarm, DeadLetter, Scene, SensorPoint
 from .selectors import false_alarm_rate, with_alarm_statistics
@@ -265,21 +266,21 @@ class AlarmAdmin(admin.ModelAdmin):
             try:
                 act(alarm_id=alarm_id, user=request.user)
                 done += 1
-            except services.AlarmStateError:
+            except actions.AlarmStateError:
                 pass
         self.message_user(request, _("%(n)s alarm(s) updated.") % {"n": done})
 
     @admin.action(description=_("Acknowledge"), permissions=["view"])
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alarm]) -> None:
-        self._each(request, queryset, services.acknowledge_alarm)
+        self._each(request, queryset, actions.acknowledge_alarm)
 
     @admin.action(description=_("Clear"), permissions=["view"])
     def clear(self, request: HttpRequest, queryset: QuerySet[Alarm]) -> None:
-        self._each(request, queryset, services.clear_alarm)
+        self._each(request, queryset, actions.clear_alarm)
 
     @admin.action(description=_("Mark as false alarm"), permissions=["view"])
     def false_alarm_action(self, request: HttpRequest, queryset: QuerySet[Alarm]) -> None:
-        self._each(request, queryset, services.mark_false_alarm)
+        self._each(request, queryset, actions.mark_false_alarm)
 
 
 @admin.register(DeadLetter)

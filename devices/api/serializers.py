@@ -2,8 +2,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from command_center.api.fields import IdField, NumberField, PlainTextField
+from devices.alarms.changes import alarm_title, place_name
 from devices.models import AcousticZone, Alarm, DeadLetter, SensorPoint
-from devices.services import alarm_title, place_name
 
 
 class SensorPointSerializer(serializers.ModelSerializer):

@@ -16,10 +16,17 @@ from command_center.api.permissions import StaffMember
 from command_center.api.schema import error_responses
 from command_center.api.writes import write_transaction
 from command_center.models import User
-from devices import services
+from devices.alarms.actions import (
+    AlarmStateError,
+    acknowledge_alarm,
+    clear_alarm,
+    mark_false_alarm,
+    may_clear,
+)
 from devices.models import Alarm, DeadLetter, SensorPoint
 from devices.registry import register_point
-from grids.scoping import ScopePaths, scope_queryset
+from devices.selectors import ALARM_SCOPE, POINT_SCOPE
+from grids.scoping import scope_queryset
 
 from .filters import AlarmFilter, DeadLetterFilter, SensorPointFilter
 from .serializers import (
@@ -29,11 +36,6 @@ from .serializers import (
     SensorPointCreateSerializer,
     SensorPointSerializer,
 )
-
-POINT_SCOPE = ScopePaths(grid="grid", department="department")
-ALARM_SCOPE = ScopePaths(grid="point__grid", department="point__department")
-# Roles that may clear an alarm or call it false (anyone in scope may acknowledge).
-CLEARING_ROLES: set[str] = {User.Role.ADMIN, User.Role.DISPATCHER, User.Role.GRID_WORKER}
 
 
 def is_admin(user: Any) -> bool:
@@ -119,33 +121,33 @@ class AlarmViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = Alarm.objects.select_related("point__scene", "point__compound", "point__grid", "scene")
         return scope_queryset(queryset, self.request.user, ALARM_SCOPE)  # type: ignore[arg-type]
 
-    def _act(self, request: Request, act: Any, *, roles: set[str] | None = None) -> Response:
+    def _act(self, request: Request, act: Any, *, clearing: bool = False) -> Response:
         alarm = self.get_object()  # 404 outside the caller's scope
         user = request.user
-        if roles is not None and not (user.is_superuser or user.role in roles):  # type: ignore[union-attr]
+        if clearing and not may_clear(user):
             raise PermissionDenied(_("Your role may not do this to an alarm."))
         try:
             with write_transaction():  # the answer is built before the commit; later failures are logged
                 alarm = act(alarm_id=alarm.pk, user=user)
                 body = AlarmSerializer(self.get_queryset().get(pk=alarm.pk)).data
-        except services.AlarmStateError as exc:
+        except AlarmStateError as exc:
             raise Conflict(str(exc)) from exc
         return Response(body)
 
     @extend_schema(request=None, responses={200: AlarmSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, services.acknowledge_alarm)
+        return self._act(request, acknowledge_alarm)
 
     @extend_schema(request=None, responses={200: AlarmSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"])
     def clear(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, services.clear_alarm, roles=CLEARING_ROLES)
+        return self._act(request, clear_alarm, clearing=True)
 
     @extend_schema(request=None, responses={200: AlarmSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"], url_path="false-alarm")
     def false_alarm(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, services.mark_false_alarm, roles=CLEARING_ROLES)
+        return self._act(request, mark_false_alarm, clearing=True)
 
 
 class DeadLetterViewSet(viewsets.ReadOnlyModelViewSet):
