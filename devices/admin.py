@@ -2,7 +2,7 @@
 alarms with their actions, dead letters."""
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -20,9 +20,15 @@ from .forms import CsvImportForm, SensorPointAdminForm
 from .models import Alarm, DeadLetter, Scene, SensorPoint
 from .selectors import false_alarm_rate, with_alarm_statistics
 
+# Django's admin classes are generic only in the type stubs (not subscriptable at run time).
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin[Any]
+else:
+    ModelAdmin = admin.ModelAdmin
+
 
 @admin.register(Scene)
-class SceneAdmin(admin.ModelAdmin):
+class SceneAdmin(ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -80,11 +86,11 @@ class SceneAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("alarms, 7 days"), ordering="alarms_7d")
     def alarms_7d(self, scene: Any) -> int:
-        return scene.alarms_7d
+        return int(scene.alarms_7d)
 
     @admin.display(description=_("alarms, 30 days"), ordering="alarms_30d")
     def alarms_30d(self, scene: Any) -> int:
-        return scene.alarms_30d
+        return int(scene.alarms_30d)
 
     @admin.display(description=_("false alarms %, 7 days"))
     def false_rate_7d(self, scene: Any) -> str:
@@ -122,7 +128,7 @@ def _credentials_csv(issued: list[tuple[str, str]]) -> HttpResponse:
 
 
 @admin.register(SensorPoint)
-class SensorPointAdmin(admin.ModelAdmin):
+class SensorPointAdmin(ModelAdmin):
     form = SensorPointAdminForm
     list_display = [
         "code",
@@ -230,7 +236,7 @@ class SensorPointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alarm)
-class AlarmAdmin(admin.ModelAdmin):
+class AlarmAdmin(ModelAdmin):
     list_display = [
         "id",
         "point",
@@ -284,7 +290,7 @@ class AlarmAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(admin.ModelAdmin):
+class DeadLetterAdmin(ModelAdmin):
     list_display = ["received_at", "reason", "device_code", "topic", "size", "detail"]
     list_filter = ["reason"]
     search_fields = ["device_code", "topic"]

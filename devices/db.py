@@ -19,6 +19,7 @@ from psycopg2.extras import execute_values
 
 from .models import Alarm, Inbox, Reading, Scene, SensorPoint
 
+Row = tuple[Any, ...]  # a row as the cursor returns it
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})  # COPY text format
 
 
@@ -208,7 +209,7 @@ _INSERT_INBOX = (
 )
 
 
-def insert_inbox(rows: list[tuple], *, skip_stored: bool) -> list[int]:
+def insert_inbox(rows: list[Row], *, skip_stored: bool) -> list[int]:
     """Insert (device_code, msg_id, point_id, ts, type, value, battery, received_at); new ids only.
 
     With `skip_stored` false, a message already in the inbox fails the whole INSERT (UniqueViolation)
@@ -307,12 +308,12 @@ def _point_rows_sql(names: tuple[str, ...], *, lock: bool) -> str:
     return f"SELECT {columns} FROM devices_sensorpoint WHERE id = ANY(%s::bigint[]){locking}"  # noqa: S608
 
 
-def point_rows(ids: list[int], names: Sequence[str], *, lock: bool = False) -> list[tuple]:
+def point_rows(ids: list[int], names: Sequence[str], *, lock: bool = False) -> list[Row]:
     """The `names` columns of these points; with `lock`, row-locked in id order (no deadlocks)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_point_rows_sql(tuple(names), lock=lock), [int_array(ids)])
-            return cursor.fetchall()
+            return list(cursor.fetchall())
     queryset = SensorPoint.objects.filter(id__in=ids)
     if lock:
         queryset = queryset.select_for_update(no_key=True).order_by("id")

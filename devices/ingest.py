@@ -22,7 +22,7 @@ from command_center import stamps
 from command_center.cache import ReusedClientRedisCache
 from command_center.caching import ProcessCache
 
-from .db import InboxRow, insert_inbox, points_by_code
+from .db import InboxRow, Row, insert_inbox, points_by_code
 from .models import DeadLetter, Inbox, Scene, SensorPoint
 from .mqtt.payloads import DEVICE_CODE_RE, Message, PayloadError, Reason, parse_message
 from .queueing import PROCESS_INBOX, delay_in_chunks
@@ -85,7 +85,7 @@ def ingest_messages(*, messages: Sequence[Received], enqueue: bool = True) -> In
             dead.append(_dead(item, exc.reason, exc.detail, _topic_code(item.topic)))
 
     points = points_by_code({m.device_code for _, m in parsed}) if parsed else {}
-    rows: dict[tuple[str, str], tuple] = {}
+    rows: dict[tuple[str, str], Row] = {}
     for item, message in parsed:
         point_id, status = points.get(message.device_code, (None, ""))
         if point_id is None:
@@ -116,7 +116,7 @@ def ingest_messages(*, messages: Sequence[Received], enqueue: bool = True) -> In
     return result
 
 
-def _store_batch(rows: list[tuple], dead: list[DeadLetter], *, enqueue: bool, skip_stored: bool) -> list[int]:
+def _store_batch(rows: list[Row], dead: list[DeadLetter], *, enqueue: bool, skip_stored: bool) -> list[int]:
     with transaction.atomic():
         stored = insert_inbox(rows, skip_stored=skip_stored)
         if dead:

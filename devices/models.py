@@ -365,7 +365,7 @@ class DeadLetter(models.Model):
             payload=payload[: cls.KEPT_BYTES],
             size=len(payload),
             sha256=hashlib.sha256(payload).hexdigest(),
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
 
     @property

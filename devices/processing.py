@@ -16,7 +16,7 @@ from .alarms import rules
 from .alarms.cases import note_case_sensor_normal
 from .alarms.changes import AlarmChanges
 from .catalogue import DEVICE_FAULT_CATEGORY
-from .db import InboxRow, ReadingRow, bulk_update, claim_inbox, insert_readings, point_rows, scenes_by_id
+from .db import InboxRow, ReadingRow, Row, bulk_update, claim_inbox, insert_readings, point_rows, scenes_by_id
 from .ingest import dead_letter_rows
 from .models import Alarm, Inbox, Scene, SensorPoint
 from .mqtt.payloads import Reason
@@ -88,10 +88,10 @@ class PointState:
     abnormal_since: datetime | None
     normal_since: datetime | None
     _model: SensorPoint | None
-    _read: tuple
+    _read: Row
     _rows: "_PointRows"
 
-    def __init__(self, row: tuple, scene: Scene, rows: "_PointRows") -> None:
+    def __init__(self, row: Row, scene: Scene, rows: "_PointRows") -> None:
         self._model, self.scene, self._rows, self._read = None, scene, rows, row
         for name, value in zip(_STATE_READ, row, strict=True):
             setattr(self, name, value)
@@ -117,10 +117,10 @@ class _PointRows:
 
     def __init__(self, ids: list[int]) -> None:
         self.ids = ids
-        self.rows: dict[int, tuple] = {}
+        self.rows: dict[int, Row] = {}
         self.reads = 0
 
-    def row(self, point_id: int) -> tuple:
+    def row(self, point_id: int) -> Row:
         if point_id not in self.rows:
             self.reads += 1
             wanted = (

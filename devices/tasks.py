@@ -1,5 +1,7 @@
 """Celery tasks: thin wrappers taking ids, idempotent, enqueued by name after commit (queueing.py)."""
 
+from typing import Any
+
 from celery import Task, shared_task
 
 from command_center import stamps
@@ -9,7 +11,7 @@ from .alarms import cases, sweeps
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
-def process_inbox(self: Task, ids: list[int]) -> int:
+def process_inbox(self: Task[Any, Any], ids: list[int]) -> int:
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     if ids and stamps.enabled():
         stamps.stamp("task_started", min(ids), max(ids))  # benchmarks only

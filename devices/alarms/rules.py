@@ -40,12 +40,12 @@ class SceneLike(Protocol):
     comparison: str
     threshold: float | None
     night_threshold: float | None
-    zone_thresholds: dict
+    zone_thresholds: dict[str, dict[str, float]]
     night_starts: dt.time
     night_ends: dt.time
     active_from: dt.time | None
     active_until: dt.time | None
-    active_months: list
+    active_months: list[int]
 
 
 class PointLike(Protocol):

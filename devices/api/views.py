@@ -1,7 +1,8 @@
 """Sensor points, alarms and dead letters. Every queryset is scoped through grids.scoping."""
 
-from typing import Any
+from typing import Any, cast
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -38,6 +39,11 @@ from .serializers import (
 )
 
 
+def staff_user(request: Request) -> User:
+    """The caller of a view behind StaffMember: a logged-in user."""
+    return cast(User, request.user)
+
+
 def is_admin(user: Any) -> bool:
     return bool(user.is_superuser or user.role == User.Role.ADMIN)
 
@@ -69,22 +75,22 @@ class CountedCursorPage(CursorPage):
         response.data = {"count": self.total, **response.data}
         return response
 
-    def get_paginated_response_schema(self, schema: dict) -> dict:
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         result = super().get_paginated_response_schema(schema)
         result["properties"] = {"count": {"type": "integer", "example": 123}, **result["properties"]}
         return result
 
 
-class SensorPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class SensorPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Any]):
     """Sensor points (感知点位) in the caller's scope; administrators register new ones."""
 
     serializer_class = SensorPointSerializer
     permission_classes = [StaffMember, IsRegistryAdmin]
     filterset_class = SensorPointFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[SensorPoint]:
         queryset = SensorPoint.objects.select_related("scene")
-        return scope_queryset(queryset, self.request.user, POINT_SCOPE)  # type: ignore[arg-type]
+        return scope_queryset(queryset, staff_user(self.request), POINT_SCOPE)
 
     @extend_schema(request=SensorPointCreateSerializer, responses={201: SensorPointCreatedSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -111,15 +117,15 @@ class SensorPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class AlarmViewSet(viewsets.ReadOnlyModelViewSet):
+class AlarmViewSet(viewsets.ReadOnlyModelViewSet[Any]):
     """Alarms in the caller's scope, newest first; `count` is how often the sensor repeated it."""
 
     serializer_class = AlarmSerializer
     filterset_class = AlarmFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Alarm]:
         queryset = Alarm.objects.select_related("point__scene", "point__compound", "point__grid", "scene")
-        return scope_queryset(queryset, self.request.user, ALARM_SCOPE)  # type: ignore[arg-type]
+        return scope_queryset(queryset, staff_user(self.request), ALARM_SCOPE)
 
     def _act(self, request: Request, act: Any, *, clearing: bool = False) -> Response:
         alarm = self.get_object()  # 404 outside the caller's scope
@@ -150,7 +156,7 @@ class AlarmViewSet(viewsets.ReadOnlyModelViewSet):
         return self._act(request, mark_false_alarm, clearing=True)
 
 
-class DeadLetterViewSet(viewsets.ReadOnlyModelViewSet):
+class DeadLetterViewSet(viewsets.ReadOnlyModelViewSet[Any]):
     """Messages the ingest could not accept, with the reason (administrators and dispatchers)."""
 
     serializer_class = DeadLetterSerializer

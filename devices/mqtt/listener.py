@@ -222,7 +222,7 @@ class IngestListener:
         """Connect and run in background threads (paho's network loop and the flusher)."""
         connect_kwargs: dict[str, Any] = {}
         if self.protocol == MQTTProtocolVersion.MQTTv5 and self.persistent_session:
-            properties = Properties(PacketTypes.CONNECT)
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho has no annotations here
             properties.SessionExpiryInterval = self.session_expiry
             properties.ReceiveMaximum = self.receive_maximum
             connect_kwargs = {"clean_start": False, "properties": properties}

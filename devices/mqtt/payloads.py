@@ -244,4 +244,4 @@ def _battery(item: Any) -> int | None:
         raise PayloadError(Reason.WRONG_TYPE, "field 'battery' must be a number")
     if not 0 <= item <= 100:  # also false for inf
         raise PayloadError(Reason.BAD_VALUE, "battery must be within 0..100")
-    return round(item)
+    return round(float(item))  # a number within 0..100 (checked above)
