@@ -34,6 +34,8 @@ import paho.mqtt.client as mqtt
 from django.utils.translation import gettext as _
 from paho.mqtt.enums import CallbackAPIVersion
 
+from .models import SensorPoint
+
 logger = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -111,9 +113,7 @@ def clear_value(sensor_type: str, rng: random.Random, at: datetime) -> float | i
 
 
 def load_points() -> list[SimPoint]:
-    """The active points of the database (Django must be set up)."""
-    from devices.models import SensorPoint
-
+    """The active points of the database."""
     rows = SensorPoint.objects.filter(status=SensorPoint.Status.ACTIVE).order_by("code")
     return [SimPoint(code, sensor_type, compound_id) for code, sensor_type, compound_id in
             rows.values_list("code", "sensor_type", "compound_id")]  # fmt: skip

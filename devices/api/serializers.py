@@ -1,3 +1,4 @@
+import base64
 from typing import Any
 
 from django.utils import timezone
@@ -157,6 +158,4 @@ class DeadLetterSerializer(serializers.ModelSerializer[Any]):
         return bytes(letter.payload).decode("utf-8", errors="replace")
 
     def get_payload_base64(self, letter: DeadLetter) -> str:
-        import base64
-
         return base64.b64encode(bytes(letter.payload)).decode()

@@ -45,6 +45,7 @@ class Command(BaseCommand):
         mqtt = settings.MQTT
         username, password = mqtt["username"], mqtt["password"]
         if mqtt["embedded"]:
+            # why: the embedded broker (amqtt) is the standalone profile's alone, and it imports devices
             from command_center.embedded_broker import SIMULATOR_USER, service_accounts
 
             username, password = SIMULATOR_USER, service_accounts()[SIMULATOR_USER].password
