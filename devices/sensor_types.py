@@ -96,5 +96,8 @@ SENSOR_TYPES: dict[str, SensorType] = {
         ValueSpec(ValueKind.NUMBER, 0.0, 10000.0), _between(0, 3), Abnormal(0.5, 15, 35, (20, 40))
     ),
     "sos": SensorType(ValueSpec(ValueKind.TRIGGER), None, Abnormal(0.3, 1, 1, (0, 0))),
+    "gas": SensorType(  # combustible gas, %LEL: the first alarm level is 25 (GB/T 50493)
+        ValueSpec(ValueKind.NUMBER, 0.0, 100.0), _between(0, 4), Abnormal(0.5, 25, 60, (5, 15))
+    ),
     HEARTBEAT: SensorType(ValueSpec(ValueKind.NONE)),
 }
