@@ -152,9 +152,9 @@ class _Batch:
         points = lock_point_states(by_point)
         self.alarms = AlarmChanges.for_points(self.now, points)
         missing = [row for point_id, rows in by_point.items() if point_id not in points for row in rows]
-        for point_id, point_rows_ in by_point.items():
+        for point_id, rows_of_point in by_point.items():
             if point_id in points:
-                self._apply(points[point_id], sorted(point_rows_, key=lambda r: (r.ts, r.id)))
+                self._apply(points[point_id], sorted(rows_of_point, key=lambda r: (r.ts, r.id)))
         insert_readings(self.readings)
         # The fields no point of the batch changed are left out (their columns hold what was read, under
         # the lock): in steady state the abnormal and normal times, the battery, often the value.
