@@ -106,7 +106,8 @@ class PointState:
 
     def changed(self, name: str) -> bool:
         """Whether a state field differs from what was read."""
-        return bool(getattr(self, name) != self._read[_STATE_AT[name]])
+        value: object = getattr(self, name)
+        return value != self._read[_STATE_AT[name]]
 
 
 class _PointRows:
