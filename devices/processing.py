@@ -106,8 +106,8 @@ class PointState:
 
     def changed(self, name: str) -> bool:
         """Whether a state field differs from what was read."""
-        value: object = getattr(self, name)
-        return value != self._read[_STATE_AT[name]]
+        differs: bool = getattr(self, name) != self._read[_STATE_AT[name]]
+        return differs
 
 
 class _PointRows:
