@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 
 from cases.models import OPEN_STATUSES, Case
 from devices.models import SensorPoint
-from devices.selectors import screen_counters
+from devices.selectors import POINT_SCOPE, screen_counters
 from screen.panels import panel
-from screen.panels_map import POINT_SCOPE
 from screen.scope import ScreenScope, alarm_queryset, case_queryset, day_start
 
 TREND_DAYS = 7

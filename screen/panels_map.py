@@ -12,13 +12,11 @@ from shapely import LineString
 
 from cases.models import OPEN_STATUSES, Case
 from devices.models import Scene, SensorPoint
+from devices.selectors import POINT_SCOPE
 from grids.models import Compound, Grid, PatrolPosition
-from grids.scoping import ScopePaths
 from grids.selectors import COMPOUND_SCOPE, GRID_SCOPE, PATROL_SCOPE
 from screen.panels import panel
 from screen.scope import ScreenScope, alarm_queryset, case_queryset, day_start
-
-POINT_SCOPE = ScopePaths(grid="grid", department="department")
 
 MAP_ROWS_LIMIT = 20_000
 TRACK_POINTS_PER_WORKER = 240
