@@ -17,7 +17,6 @@ from grids.scoping import ScopePaths, scope_filter, scope_queryset
 
 from .calendar import WorkCalendarSpec
 from .models import (
-    OPEN_STATUSES,
     CalendarDay,
     Case,
     CaseEscalation,
@@ -328,7 +327,7 @@ def queue_for(user: User | None, *, limit: int = 200) -> QuerySet[Case, dict[str
     """Open cases by urgency (emergency, severity) and then by the nearest deadline."""
     return (
         case_list(user)
-        .filter(status__in=OPEN_STATUSES)
+        .filter(status__in=Case.Status.OPEN)
         .order_by("-emergency", "priority", F("deadline").asc(nulls_last=True), "-id")[:limit]
     )
 
@@ -358,7 +357,7 @@ def merge_candidates(
     nearby = (
         Case.objects.filter(
             category=category,
-            status__in=OPEN_STATUSES,
+            status__in=Case.Status.OPEN,
             lat__range=(lat - dlat, lat + dlat),
             lng__range=(lng - dlng, lng + dlng),
         )

@@ -14,7 +14,7 @@ from . import selectors, workflow
 from .models import Case, CaseEscalation, CasePhoto, Channel, Severity
 
 # Actions a person takes from the console (the system's own ones are not offered).
-CONSOLE_ACTIONS = [name for name, t in workflow.TRANSITIONS.items() if t.roles - {workflow.SYSTEM}]
+CONSOLE_ACTIONS = [name for name, t in workflow.TRANSITIONS.items() if t.roles - {workflow.NonStaff.SYSTEM}]
 
 
 def console_labels() -> dict[str, str]:

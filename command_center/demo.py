@@ -537,9 +537,9 @@ def _create_missing(
 
 def _ensure_case_catalogue() -> bool:
     # The cases app provides the category catalogue; call it when it is there.
-    if importlib.util.find_spec("cases.catalogue") is None:
+    if importlib.util.find_spec("cases.defaults") is None:
         return False
-    catalogue = importlib.import_module("cases.catalogue")
+    catalogue = importlib.import_module("cases.defaults")
     ensure = getattr(catalogue, "ensure_default_catalogue", None)
     if ensure is None:
         return False

@@ -303,7 +303,7 @@ class CaseActionView(APIView):
 
 def _action_view(name: str) -> type[CaseActionView]:
     transition = workflow.TRANSITIONS[name]
-    roles = ", ".join(sorted(role for role in transition.roles if role not in (workflow.SYSTEM,)))
+    roles = ", ".join(sorted(role for role in transition.roles if role not in (workflow.NonStaff.SYSTEM,)))
     sources = ", ".join(sorted(transition.sources))
     title = "".join(part.title() for part in name.split("_"))
     view = type(

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from cases.catalogue import ensure_default_catalogue
+from cases.defaults import ensure_default_catalogue
 from cases.selectors import clear_calendar_cache
 from command_center.models import Department, User
 from grids.models import Compound, DutyShift

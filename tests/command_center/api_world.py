@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases.catalogue import ensure_default_catalogue
+from cases.defaults import ensure_default_catalogue
 from cases.models import Case, Category
 from command_center.models import User
 from devices.models import Alarm, DeadLetter, SensorPoint
