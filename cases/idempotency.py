@@ -60,7 +60,9 @@ def check_key(value: str | None) -> str | None:
     return key
 
 
-def fingerprint(*, method: str, path: str, data: Any, files: Mapping[str, list[UploadedFile]]) -> str:
+def fingerprint(
+    *, method: str, path: str, data: Any, files: Mapping[str, list["UploadedFile[bytes]"]]
+) -> str:
     """SHA-256 of the request: method, path, the parsed body (so a form's boundary does not count) and
     the bytes of its files."""
     digest = hashlib.sha256()

@@ -104,7 +104,7 @@ class WebhookProvider:
             errcode = 0
         if errcode:
             raise RuntimeError(f"webhook answered {body}")
-        return body[:200]
+        return str(body[:200])
 
 
 def provider_path(channel: str) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +22,7 @@ from grids.models import Compound, Grid
 from grids.scoping import user_grid_ids
 from grids.selectors import PlaceFinder
 
-from . import workflow
+from . import db, workflow
 from .catalogue import cached_catalogue, enabled_category
 from .escalation import copy_policy, enqueue_notifications, notifications_sent_together
 from .idempotency import forget_old_answers
@@ -265,24 +265,15 @@ def _auto_advance(new: workflow.NewCase, now: datetime) -> None:
             logger.warning("new case %r: automatic dispatch found no department or person", case.title)
 
 
-# Fixed SQL: for a new case (no row found) Django took longer to compile the query than PostgreSQL to run
-# it. The key is unique among open cases (constraint case_one_open_per_source_key).
-_STATUSES = ", ".join(["%s"] * len(Case.Status.OPEN))
-_OPEN_CASE_FOR_KEY = f"SELECT id FROM cases_case WHERE source_key = %s AND status IN ({_STATUSES})"  # noqa: S608
-
-
 def _open_case_for_key(source_key: str) -> Case | None:
     """The open case of this key, its row locked (not its category's: every new case reads that)."""
-    sql = _OPEN_CASE_FOR_KEY
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [source_key, *Case.Status.OPEN])
-        row = cursor.fetchone()
-    if row is None:
+    # Fixed SQL (cases/db.py): for a new case (no row found) Django took longer to compile the query than
+    # PostgreSQL to run it.
+    case_id = db.open_case_id_for_key(source_key)
+    if case_id is None:
         return None
     # The compound names the place in the case's events.
-    return Case.objects.select_related("category", "compound").defer("compound__boundary").get(pk=row[0])
+    return Case.objects.select_related("category", "compound").defer("compound__boundary").get(pk=case_id)
 
 
 def _note_repeat(case: Case, *, occurred_at: datetime, severity: str) -> None:

@@ -15,7 +15,7 @@ from cases.selectors import LIST_VALUES, case_timeline, cases_for, merge_candida
 from command_center.api.fields import IdField, NumberField, PlainTextField
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(serializers.ModelSerializer[Category]):
     # A major category (大类) has none.
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
 
@@ -160,32 +160,32 @@ class CaseRows:
         return row
 
 
-class CaseRowsSerializer(serializers.ListSerializer):
-    def to_representation(self, data: Any) -> list[dict[str, Any]]:  # type: ignore[override]
+class CaseRowsSerializer(serializers.ListSerializer[Any]):
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
         cases = list(data.all() if isinstance(data, models.manager.BaseManager) else data)  # as DRF
         rows = CaseRows(cases)
         return [rows.row(values) for values in cases]
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class CaseListSerializer(serializers.ModelSerializer[Case]):
     """A row of the case list. `to_representation` builds the dict directly: DRF's per-field machinery
     cost about a millisecond per row, and the list is the hottest read (bench/cases_api.py); the
     declared fields describe the same output for the OpenAPI schema."""
 
     status_display = serializers.CharField(read_only=True)
     severity_display = serializers.CharField(read_only=True)
-    category = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    category = serializers.CharField(read_only=True)
     category_name = serializers.CharField(read_only=True)
     place = serializers.CharField(read_only=True)
-    department = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
+    department = serializers.CharField(read_only=True, allow_null=True)
     department_name = serializers.CharField(read_only=True, allow_null=True)
-    assignee = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
+    assignee = serializers.CharField(read_only=True, allow_null=True)
     assignee_name = serializers.CharField(read_only=True, allow_null=True)
     sensor_point = serializers.CharField(read_only=True)
 
     class Meta:
         model = Case
-        list_serializer_class: type[serializers.ListSerializer] = CaseRowsSerializer
+        list_serializer_class: type[serializers.ListSerializer[Any]] = CaseRowsSerializer
         fields = [
             *PLAIN_LIST_FIELDS,
             *TIME_LIST_FIELDS,
@@ -211,7 +211,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 SEVERITY_LABELS: dict[str, Any] = dict(Severity.choices)
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(serializers.ModelSerializer[CasePhoto]):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -237,8 +237,8 @@ def photo_row(photo: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
+class EventSerializer(serializers.ModelSerializer[CaseEvent]):
+    actor = serializers.CharField(read_only=True, allow_null=True)
     actor_name = serializers.CharField(read_only=True)
     action_display = serializers.CharField(read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
@@ -293,7 +293,7 @@ def event_row(event: Mapping[str, Any], photos: Sequence[Mapping[str, Any]]) -> 
     }
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(serializers.ModelSerializer[CaseEscalation]):
     target_display = serializers.CharField(source="get_target_display", read_only=True)
 
     class Meta:
@@ -403,7 +403,7 @@ class CaseDetailSerializer(CaseListSerializer):
         ]
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(serializers.Serializer[Any]):
     """A report from a person: sensor cases come from devices through cases.services. The point must lie
     in the deployment's area; a grid worker reports inside their own grids."""
 
@@ -435,15 +435,15 @@ def _note(action: str = "") -> PlainTextField:
     return PlainTextField(max_length=2000, multiline=True, allow_blank=True, required=False, default="")
 
 
-class NoteInput(serializers.Serializer):
+class NoteInput(serializers.Serializer[Any]):
     note = _note()
 
 
-class ReturnInput(serializers.Serializer):
+class ReturnInput(serializers.Serializer[Any]):
     note = _note("return")
 
 
-class SuspendInput(serializers.Serializer):
+class SuspendInput(serializers.Serializer[Any]):
     note = _note("suspend")
 
 
@@ -493,7 +493,7 @@ class CloseInput(NoteInput):
     evaluation = serializers.ChoiceField(choices=Case.Evaluation.choices)
 
 
-class RequestExtensionInput(serializers.Serializer):
+class RequestExtensionInput(serializers.Serializer[Any]):
     note = _note("request_extension")
     until = serializers.DateTimeField(
         help_text="the new deadline, with its offset: 2026-11-23T17:00:00+08:00"
@@ -505,7 +505,7 @@ class RateInput(NoteInput):
 
 
 # action → its input; the actions the system alone takes (mark_overdue, escalate) have no URL.
-ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
+ACTION_INPUTS: dict[str, type[serializers.Serializer[Any]]] = {
     "file": NoteInput,
     "reject": RejectInput,
     "merge": MergeInput,

@@ -1,7 +1,6 @@
 """A case, its events (the audit trail), its photos and the escalation steps copied onto it."""
 
 from enum import nonmember
-from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -43,17 +42,17 @@ class Case(models.Model):
         SUSPENDED = "suspended", _("Suspended")
 
         # Named groups of statuses (not members). The console receives them in its options.
-        OPEN: ClassVar[tuple[str, ...]] = nonmember(OPEN_STATUSES)
-        FINAL: ClassVar[tuple[str, ...]] = nonmember(FINAL_STATUSES)
-        TIMED: ClassVar[tuple[str, ...]] = nonmember(TIMED_STATUSES)
+        OPEN = nonmember(OPEN_STATUSES)
+        FINAL = nonmember(FINAL_STATUSES)
+        TIMED = nonmember(TIMED_STATUSES)
         # A handler has it: dispatched, accepted or paused.
-        WORKING: ClassVar[tuple[str, ...]] = nonmember(("dispatched", "in_progress", "suspended"))
+        WORKING = nonmember(("dispatched", "in_progress", "suspended"))
         # Handled, waiting for verification or closing.
-        TO_VERIFY: ClassVar[tuple[str, ...]] = nonmember(("handled", "verified"))
+        TO_VERIFY = nonmember(("handled", "verified"))
         # Accepted by a handler and not yet closed: a step "until accepted" stops here.
-        ACCEPTED: ClassVar[tuple[str, ...]] = nonmember(("in_progress", "handled", "verified"))
+        ACCEPTED = nonmember(("in_progress", "handled", "verified"))
         # The system may still chase these (not while suspended: the clock is paused, so is the chase).
-        ESCALATING: ClassVar[tuple[str, ...]] = nonmember((*TIMED_STATUSES, "verified"))
+        ESCALATING = nonmember((*TIMED_STATUSES, "verified"))
 
     class RejectReason(models.TextChoices):
         FALSE_ALARM = "false_alarm", _("False alarm")

@@ -90,11 +90,15 @@ PRECONDITIONS: dict[str, Callable[[Case], bool]] = {
 }
 
 
+def _always(case: Case) -> bool:
+    return True
+
+
 def allowed_actions(case: Case, user: User | None) -> list[str]:
     return [
         action
         for action in TRANSITIONS
-        if may_act(case, action, user) and PRECONDITIONS.get(action, lambda case: True)(case)
+        if may_act(case, action, user) and PRECONDITIONS.get(action, _always)(case)
     ]
 
 
