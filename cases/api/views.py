@@ -314,7 +314,7 @@ def _action_view(name: str) -> type[CaseActionView]:
         operation_id=f"v1_cases_{name}",
         summary=name.replace("_", " ").capitalize(),
         description=(
-            f"Workflow action `{name}` (cases/workflow.py). Who: {roles}. From: {sources}. "
+            f"Workflow action `{name}` (cases/workflow/table.py). Who: {roles}. From: {sources}. "
             "Answers the case as it is after the action."
         ),
         request=ACTION_INPUTS[name],
