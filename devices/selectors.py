@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from grids.scoping import ScopePaths
 
-from .ingest import RATE_KEY
+from .ingest import RATE_KEY as RATE_KEY  # the ingest rate counters, read by runcenter
 from .models import Alarm, DeadLetter, Scene, SensorPoint
 
 # How the API and the screen scope points and alarms to a user (grids.scoping).

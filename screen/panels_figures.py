@@ -8,7 +8,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import OPEN_STATUSES, Case
+from cases.models import Case
 from devices.models import SensorPoint
 from devices.selectors import POINT_SCOPE, screen_counters
 from screen.panels import panel
@@ -34,7 +34,7 @@ def kpis(screen: ScreenScope, *, now: datetime) -> dict[str, Any]:
     today = day_start(timezone.localdate(now))
     since = now - timedelta(days=KPI_WINDOW_DAYS)
     cases = case_queryset(screen)
-    open_counts = cases.filter(status__in=OPEN_STATUSES).aggregate(
+    open_counts = cases.filter(status__in=Case.Status.OPEN).aggregate(
         n_open=Count("pk"),
         n_overdue=Count("pk", filter=Q(overdue=True)),
         n_emergency=Count("pk", filter=Q(emergency=True)),

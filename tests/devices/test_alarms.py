@@ -284,7 +284,7 @@ def test_acknowledge_clear_and_false_alarm(t0):
 def test_the_cluster_rule_counts_points_of_its_compound_alarming_in_the_window(t0):
     """Counted: distinct points of this compound whose alarm of the scene was raised within the window
     and is not a false alarm. Not counted: other compounds, a false alarm, an alarm raised earlier."""
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
     from cases.models import Case
 
     ensure_default_catalogue()
@@ -324,7 +324,7 @@ def test_marking_an_active_alarm_false_clears_it_and_stops_its_case(t0):
 
 
 def test_the_alarm_opens_its_case_and_repeats_update_it(t0):
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
     from cases.models import Case
 
     ensure_default_catalogue()
@@ -348,7 +348,7 @@ def test_the_alarm_opens_its_case_and_repeats_update_it(t0):
 
 
 def test_three_smoke_alarms_in_one_compound_open_an_emergency_case(t0):
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
     from cases.models import Case
 
     ensure_default_catalogue()
