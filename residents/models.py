@@ -1,1 +1,142 @@
-"""Residents: public reports and ratings (later issue). Residents have no accounts."""
+"""Residents: public reports without an account, followed by a tracking code, rated after closing.
+
+A report opens a case through cases.services (source `resident`) or joins an open one nearby (the
+case then counts its reporters here). The case's workflow stays in cases; what is the resident's own
+(the tracking code, the phone, the rating, the community's call-back) lives here.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicCategory(models.Model):
+    """A case category residents may choose, with its icon: the resident-facing part of the catalogue."""
+
+    category = models.OneToOneField(
+        "cases.Category", verbose_name=_("case category"), on_delete=models.CASCADE, related_name="+"
+    )
+    icon = models.CharField(_("icon"), max_length=8, help_text=_("An emoji shown on the report page."))
+    hint = models.CharField(_("hint"), max_length=100, blank=True)
+    keywords = models.CharField(_("keywords"), max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("resident category")
+        verbose_name_plural = _("resident categories")
+
+    def __str__(self) -> str:
+        return f"{self.icon} {self.category}"
+
+
+class ResidentReport(models.Model):
+    """One resident's report: the case it opened or joined, and what only this resident knows."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Report page or API")
+        OPEN311 = "open311", _("Open311 client")
+
+    tracking_code = models.CharField(_("tracking code"), max_length=10, unique=True)
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="+")
+    joined = models.BooleanField(
+        _("joined an open case"), default=False, help_text=_("Added to an open case of the same problem.")
+    )
+    category = models.ForeignKey(
+        "cases.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.TextField(_("description"), blank=True)
+    lat = models.FloatField(_("latitude"))
+    lng = models.FloatField(_("longitude"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="residentreport_case")]
+        verbose_name = _("resident report")
+        verbose_name_plural = _("resident reports")
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+
+def report_photo_path(instance: "ReportPhoto", filename: str) -> str:
+    return f"residents/{timezone.now():%Y/%m}/{instance.report_id}-{timezone.now():%H%M%S%f}.jpg"
+
+
+class ReportPhoto(models.Model):
+    """A photo of a report that joined an open case (a new case keeps its photos as case photos)."""
+
+    report = models.ForeignKey(ResidentReport, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("file"), upload_to=report_photo_path)
+    content_type = models.CharField(_("content type"), max_length=30)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        verbose_name = _("report photo")
+        verbose_name_plural = _("report photos")
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.pk}"
+
+
+class Rating(models.Model):
+    """A resident's stars for a closed case; one per report and closing (a reopened case may be rated
+    again when it closes again)."""
+
+    report = models.ForeignKey(ResidentReport, on_delete=models.CASCADE, related_name="ratings")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    closing = models.PositiveSmallIntegerField(_("closing"), default=0)  # the case's reopen count then
+    stars = models.PositiveSmallIntegerField(
+        _("stars"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    reopened = models.BooleanField(_("reopened the case"), default=False)
+    created_at = models.DateTimeField(_("rated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "closing"], name="rating_once_per_closing"),
+            models.CheckConstraint(condition=models.Q(stars__gte=1, stars__lte=5), name="rating_1_to_5"),
+        ]
+        verbose_name = _("resident rating")
+        verbose_name_plural = _("resident ratings")
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.stars}★"
+
+
+class CallbackTask(models.Model):
+    """The community calls an unhappy resident back (a rating of 2 stars or less reopened the case)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To call back")
+        DONE = "done", _("Called back")
+
+    rating = models.OneToOneField(Rating, on_delete=models.CASCADE, related_name="callback")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        "grids.Community",
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "-created_at"]
+        verbose_name = _("call-back task")
+        verbose_name_plural = _("call-back tasks")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_status_display()}"

@@ -1,5 +1,13 @@
-"""Residents' public pages."""
+"""Residents' public pages: the report page, a report's tracking page and the public photos."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views
+
+app_name = "residents"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("report/", views.report_page, name="report"),
+    path("report/photos/<int:photo_id>/", views.public_photo, name="photo"),
+    path("report/<str:tracking_code>/", views.tracking_page, name="tracking"),
+]

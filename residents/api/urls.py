@@ -1,5 +1,16 @@
 """The residents API under /api/v1/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("resident-reports/", views.ReportCreateView.as_view(), name="resident-report-create"),
+    path("resident-reports/nearby/", views.NearbyView.as_view(), name="resident-report-nearby"),
+    path("resident-reports/<str:tracking_code>/", views.TrackingView.as_view(), name="resident-report"),
+    path(
+        "resident-reports/<str:tracking_code>/rating/",
+        views.RatingView.as_view(),
+        name="resident-report-rating",
+    ),
+]

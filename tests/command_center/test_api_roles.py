@@ -16,6 +16,9 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from cases.models import Case, CaseEvent
+from residents.catalogue import ensure_public_categories
+from residents.models import ResidentReport
+from residents.services import new_tracking_code
 from tests.command_center.api_world import ROLES, World, build_world, credentials
 from tests.factories import CompoundFactory
 
@@ -71,6 +74,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/api/v1/cases/{id}/deny-extension/"):             (401,      200,        403,         403,     403,      200),
     ("POST", "/api/v1/cases/{id}/reopen/"):                     (401,      200,        403,         403,     403,      200),
     ("POST", "/api/v1/cases/{id}/rate/"):                       (401,      200,        403,         403,     403,      403),
+    # residents: public, without an account (a signed-in caller is a resident there too)
+    ("POST", "/api/v1/resident-reports/"):                      (201,      201,        201,         201,     201,      201),
+    ("GET",  "/api/v1/resident-reports/nearby/"):               (200,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/resident-reports/{tracking_code}/"):      (200,      200,        200,         200,     200,      200),
+    ("POST", "/api/v1/resident-reports/{tracking_code}/rating/"): (201,    201,        201,         201,     201,      201),
 }
 # fmt: on
 
@@ -108,6 +116,29 @@ def _position(world: World, role: str) -> Request:
     compound = world.place.compound
     return "/api/v1/patrol-positions/", {"lat": compound.centre_lat, "lng": compound.centre_lng,
                                          "recorded_at": timezone.now().isoformat()}  # fmt: skip
+
+
+def _resident_report(world: World, role: str) -> Request:
+    ensure_public_categories()
+    compound = world.place.compound
+    return "/api/v1/resident-reports/", {
+        "category": "exposed-garbage", "description": "垃圾满了", "lat": compound.centre_lat, "lng": compound.centre_lng,
+    }  # fmt: skip
+
+
+def _nearby(world: World) -> str:
+    ensure_public_categories()
+    compound = world.place.compound
+    return f"/api/v1/resident-reports/nearby/?category=exposed-garbage&lat={compound.centre_lat}&lng={compound.centre_lng}"
+
+
+def _tracked(world: World, status: str) -> str:
+    """The tracking code of a resident's report of a new case in `status`."""
+    case = world.case(status, source="resident")
+    return ResidentReport.objects.create(
+        tracking_code=new_tracking_code(), case=case, category=case.category, description="路灯不亮",
+        lat=case.lat, lng=case.lng,
+    ).tracking_code  # fmt: skip
 
 
 def _get(path: Callable[[World], str]):  # type: ignore[no-untyped-def]
@@ -158,7 +189,15 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("POST", "/api/v1/cases/{id}/deny-extension/"): _case_action("deny-extension", "dispatched"),
     ("POST", "/api/v1/cases/{id}/reopen/"): _case_action("reopen", "closed"),
     ("POST", "/api/v1/cases/{id}/rate/"): _case_action("rate", "closed", lambda w, c: {"stars": 4}),
+    # residents
+    ("POST", "/api/v1/resident-reports/"): _resident_report,
+    ("GET", "/api/v1/resident-reports/nearby/"): _get(lambda w: _nearby(w)),
+    ("GET", "/api/v1/resident-reports/{tracking_code}/"): _get(lambda w: f"/api/v1/resident-reports/{_tracked(w, 'dispatched')}/"),
+    ("POST", "/api/v1/resident-reports/{tracking_code}/rating/"): lambda w, role: (
+        f"/api/v1/resident-reports/{_tracked(w, 'closed')}/rating/", {"stars": 5}),
 }  # fmt: skip
+# Writes anyone may make without an account: a street official's phone reports as a resident's does.
+PUBLIC_WRITES = {"/api/v1/resident-reports/", "/api/v1/resident-reports/{tracking_code}/rating/"}
 
 
 def schema_operations() -> list[tuple[str, str]]:
@@ -196,7 +235,7 @@ def test_a_street_officials_writes_change_nothing() -> None:
     before = {case.pk: case.version for case in Case.objects.all()}
     events = CaseEvent.objects.count()
     for method, path in EXPECTED:
-        if method == "POST" and path != "/api/v1/auth/token/":
+        if method == "POST" and path != "/api/v1/auth/token/" and path not in PUBLIC_WRITES:
             url, body = REQUESTS[(method, path)](world, "official")
             response = official.generic(method, url, data=_json(body), content_type="application/json")
             assert response.status_code == 403, (path, response.content)

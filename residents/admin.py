@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from .models import CallbackTask, PublicCategory, Rating, ResidentReport
+
+
+@admin.register(PublicCategory)
+class PublicCategoryAdmin(admin.ModelAdmin):
+    list_display = ["category", "icon", "hint", "sort_order", "enabled"]
+    list_editable = ["sort_order", "enabled"]
+
+
+@admin.register(ResidentReport)
+class ResidentReportAdmin(admin.ModelAdmin):
+    list_display = ["tracking_code", "case", "category", "joined", "channel", "created_at"]
+    list_filter = ["channel", "joined"]
+    search_fields = ["tracking_code"]
+    raw_id_fields = ["case"]
+    # The phone is shown masked in lists elsewhere; here only for administrators with the model's rights.
+    readonly_fields = ["tracking_code", "case", "category", "lat", "lng", "created_at"]
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = ["report", "case", "stars", "reopened", "created_at"]
+    list_filter = ["stars", "reopened"]
+    raw_id_fields = ["report", "case"]
+
+
+@admin.register(CallbackTask)
+class CallbackTaskAdmin(admin.ModelAdmin):
+    list_display = ["case", "community", "status", "created_at", "done_at"]
+    list_filter = ["status", "community"]
+    raw_id_fields = ["rating", "case"]
