@@ -218,3 +218,34 @@ def tracking(report: ResidentReport) -> Tracking:
         rating=rating,
         can_rate=case.status == Case.Status.CLOSED and rating is None,
     )
+
+
+def may_see_phone(user: Any) -> bool:
+    """A resident's phone is for the people who act on the report: dispatchers and handlers."""
+    return getattr(user, "role", None) in ("dispatcher", "handler")
+
+
+def reports_of_case(case_id: int, *, full_phone: bool) -> list[dict[str, Any]]:
+    """The residents' reports of a case (and of the cases merged into it), oldest first."""
+    case = Case.objects.get(pk=case_id)
+    reports = (
+        ResidentReport.objects.filter(case_id__in=_chain(case))
+        .annotate(photo_count=Count("photos", distinct=True))
+        .order_by("created_at", "id")
+    )
+    rows = []
+    for report in reports:
+        rating = report.ratings.order_by("-created_at").first()
+        rows.append(
+            {
+                "id": report.pk,
+                "reported_at": report.created_at,
+                "description": report.description,
+                "phone": report.phone if full_phone else mask_phone(report.phone),
+                "joined": report.joined,
+                "channel": report.channel,
+                "photos": report.photo_count,
+                "stars": rating.stars if rating else None,
+            }
+        )
+    return rows

@@ -82,3 +82,17 @@ class TrackingSerializer(serializers.Serializer):
 class RatingInputSerializer(serializers.Serializer):
     stars = serializers.IntegerField(min_value=1, max_value=5)
     comment = PlainTextField(max_length=500, multiline=True, required=False, allow_blank=True, default="")
+
+
+class CaseReportSerializer(serializers.Serializer):
+    """A resident's report of a case, for staff: the phone masked unless the reader handles or dispatches
+    the case (no tracking code: it lets its holder rate the case)."""
+
+    id = serializers.IntegerField()
+    reported_at = serializers.DateTimeField()
+    description = serializers.CharField()
+    phone = serializers.CharField(help_text="138****5678 unless the caller is a dispatcher or handler")
+    joined = serializers.BooleanField()
+    channel = serializers.CharField()
+    photos = serializers.IntegerField(help_text="photos of a report that joined the case")
+    stars = serializers.IntegerField(allow_null=True, help_text="the latest rating")

@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.RatingView.as_view(),
         name="resident-report-rating",
     ),
+    path("cases/<str:id>/resident-reports/", views.CaseReportsView.as_view(), name="case-resident-reports"),
 ]

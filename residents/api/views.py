@@ -1,6 +1,7 @@
 """The residents API under /api/v1/resident-reports/: anonymous reports, nearby open cases, the public
 timeline of a tracking code and the rating. No account: rate-limited per client address (and phone)."""
 
+import logging
 from typing import Any
 
 from django.urls import reverse
@@ -16,12 +17,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.schema import error_responses
+from accounts.models import User
+from cases import selectors as case_selectors
 from cases.workflow import WorkflowError
 from command_center.api.exceptions import Conflict
 
 from .. import limits, selectors, services
 from ..models import ResidentReport
 from .serializers import (
+    CaseReportSerializer,
     NearbyQuerySerializer,
     NearbySerializer,
     RatingInputSerializer,
@@ -30,6 +34,8 @@ from .serializers import (
     ReportInputSerializer,
     TrackingSerializer,
 )
+
+logger = logging.getLogger(__name__)
 
 TRACKING_CODE = OpenApiParameter(
     "tracking_code",
@@ -194,3 +200,24 @@ class RatingView(PublicView):
         except WorkflowError as error:
             refuse(error)
         return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+class CaseReportsView(APIView):
+    """Staff: the residents' reports of a case they may see."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, location=OpenApiParameter.PATH)],
+        responses={200: CaseReportSerializer(many=True)},
+    )
+    def get(self, request: Request, id: str) -> Response:
+        """The residents who reported the case; the phone in full for dispatchers and handlers only."""
+        user: User = request.user  # type: ignore[assignment]
+        if not (id.isascii() and id.isdigit() and 0 < int(id) < 2**63):
+            raise NotFound(_("Case %(id)s does not exist.") % {"id": id[:30]})
+        if not case_selectors.cases_for(user).filter(pk=int(id)).exists():
+            raise NotFound(_("Case %(id)s does not exist.") % {"id": id})
+        full_phone = selectors.may_see_phone(user)
+        rows = selectors.reports_of_case(int(id), full_phone=full_phone)
+        if full_phone and any(row["phone"] for row in rows):
+            logger.info("residents' phones of case %s shown to user %s", id, user.pk)  # who saw them
+        return Response(CaseReportSerializer(rows, many=True).data)

@@ -79,6 +79,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET",  "/api/v1/resident-reports/nearby/"):               (200,      200,        200,         200,     200,      200),
     ("GET",  "/api/v1/resident-reports/{tracking_code}/"):      (200,      200,        200,         200,     200,      200),
     ("POST", "/api/v1/resident-reports/{tracking_code}/rating/"): (201,    201,        201,         201,     201,      201),
+    ("GET",  "/api/v1/cases/{id}/resident-reports/"):           (401,      200,        200,         200,     200,      200),
 }
 # fmt: on
 
@@ -195,6 +196,7 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("GET", "/api/v1/resident-reports/{tracking_code}/"): _get(lambda w: f"/api/v1/resident-reports/{_tracked(w, 'dispatched')}/"),
     ("POST", "/api/v1/resident-reports/{tracking_code}/rating/"): lambda w, role: (
         f"/api/v1/resident-reports/{_tracked(w, 'closed')}/rating/", {"stars": 5}),
+    ("GET", "/api/v1/cases/{id}/resident-reports/"): _get(lambda w: f"/api/v1/cases/{w.cases['dispatched'].pk}/resident-reports/"),
 }  # fmt: skip
 # Writes anyone may make without an account: a street official's phone reports as a resident's does.
 PUBLIC_WRITES = {"/api/v1/resident-reports/", "/api/v1/resident-reports/{tracking_code}/rating/"}
