@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, Category
 from cases.selectors import distance_m
+from grids.models import Compound
 
 from .models import PublicCategory, Rating, ResidentReport
 
@@ -249,3 +250,14 @@ def reports_of_case(case_id: int, *, full_phone: bool) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def compound_outlines() -> dict[str, Any]:
+    """The compounds as a GeoJSON FeatureCollection of their outlines and names."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"name": name}, "geometry": boundary}
+            for name, boundary in Compound.objects.order_by("id").values_list("name", "boundary")
+        ],
+    }

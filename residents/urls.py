@@ -8,6 +8,7 @@ app_name = "residents"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("report/", views.report_page, name="report"),
+    path("report/area.json", views.area, name="area"),
     path("report/photos/<int:photo_id>/", views.public_photo, name="photo"),
     path("report/<str:tracking_code>/", views.tracking_page, name="tracking"),
 ]

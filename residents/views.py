@@ -1,7 +1,7 @@
 """Residents' public pages (no account): /report/ and /report/<tracking_code>/, and public photos."""
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -44,13 +44,22 @@ def report_page(request: HttpRequest) -> HttpResponse:
         "categories": categories,
         "reportUrl": reverse("resident-report-create"),
         "nearbyUrl": reverse("resident-report-nearby"),
+        "areaUrl": reverse("residents:area"),
         "tilesUrl": settings.MAP_TILES_URL,
         "tilesCrs": settings.MAP_TILES_CRS,
         "center": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
         "maxPhotos": MAX_PHOTOS,
+        "timeZone": settings.TIME_ZONE,
         "labels": page_labels(),
     }
     return render(request, "residents/report.html", {"options": options})
+
+
+def area(request: HttpRequest) -> JsonResponse:
+    """The compounds' outlines and names (public facts) to place a pin without a tile server."""
+    response = JsonResponse(selectors.compound_outlines())
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def tracking_page(request: HttpRequest, tracking_code: str) -> HttpResponse:
