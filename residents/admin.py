@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CallbackTask, PublicCategory, Rating, ResidentReport
+from .models import CallbackTask, Open311Client, PublicCategory, Rating, ResidentReport
 
 
 @admin.register(PublicCategory)
@@ -31,3 +31,15 @@ class CallbackTaskAdmin(admin.ModelAdmin):
     list_display = ["case", "community", "status", "created_at", "done_at"]
     list_filter = ["status", "community"]
     raw_id_fields = ["rating", "case"]
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(admin.ModelAdmin):
+    """Keys are made by `manage.py open311_key <name>` (the key is shown once); here they are disabled."""
+
+    list_display = ["name", "enabled", "created_at"]
+    list_editable = ["enabled"]
+    readonly_fields = ["key_digest", "created_at"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False

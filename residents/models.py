@@ -140,3 +140,20 @@ class CallbackTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_status_display()}"
+
+
+class Open311Client(models.Model):
+    """A registered Open311 application (an `api_key`): posts beyond the anonymous rate limit."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key_digest = models.CharField(_("key (SHA-256)"), max_length=64, unique=True, editable=False)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Open311 application")
+        verbose_name_plural = _("Open311 applications")
+
+    def __str__(self) -> str:
+        return self.name

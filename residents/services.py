@@ -4,6 +4,7 @@ Cases are created and moved only through cases.services; a report's input errors
 cases.workflow.BadInput (a 400 with the field's message), like the case API's.
 """
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from cases.photos import PhotoUpload
 from cases.workflow import BadInput, IllegalTransition
 from grids.selectors import PlaceFinder
 
-from .models import CallbackTask, PublicCategory, Rating, ReportPhoto, ResidentReport
+from .models import CallbackTask, Open311Client, PublicCategory, Rating, ReportPhoto, ResidentReport
 from .photos import BadPhoto, CleanPhoto, clean_photos
 from .selectors import NEARBY_RADIUS_M, followed_case, nearby_open_cases, public_category
 
@@ -180,3 +181,13 @@ def finish_callback(*, task: CallbackTask, note: str = "") -> CallbackTask:
     task.done_at = timezone.now()
     task.save(update_fields=["status", "note", "done_at"])
     return task
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def register_open311_client(*, name: str) -> tuple[Open311Client, str]:
+    """A new Open311 application and its api_key (shown once: only its digest is kept)."""
+    key = secrets.token_urlsafe(24)
+    return Open311Client.objects.create(name=name, key_digest=key_digest(key)), key
