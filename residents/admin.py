@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import CallbackTask, Open311Client, PublicCategory, Rating, ResidentReport
+from .models import (
+    CallbackTask,
+    MediationOrder,
+    Mediator,
+    Open311Client,
+    Party,
+    PublicCategory,
+    Rating,
+    ResidentReport,
+    Session,
+)
 
 
 @admin.register(PublicCategory)
@@ -43,3 +53,27 @@ class Open311ClientAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Mediator)
+class MediatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "community", "active"]
+    list_filter = ["kind", "active"]
+
+
+class PartyInline(admin.TabularInline):
+    model = Party
+    extra = 0
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+
+
+@admin.register(MediationOrder)
+class MediationOrderAdmin(admin.ModelAdmin):
+    list_display = ["id", "type", "level", "status", "community", "mediator", "created_at", "follow_up_due"]
+    list_filter = ["status", "type", "level"]
+    raw_id_fields = ["report"]
+    inlines = [PartyInline, SessionInline]

@@ -5,6 +5,7 @@ demo.seed.seed_demo; does nothing once the street has resident reports."""
 import io
 
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
@@ -14,7 +15,8 @@ from cases.workflow import apply_transition
 from grids.models import Compound
 
 from .catalogue import ensure_public_categories
-from .models import ResidentReport
+from .mediation import PartyInput, add_session, open_order, record_outcome
+from .models import MediationOrder, Mediator, ResidentReport
 from .services import ReportInput, rate_report, submit_report
 
 # (category, description, phone, rating after closing or None to leave it open)
@@ -75,4 +77,25 @@ def seed_demo_residents() -> int:
                 rate_report(
                     report=report, stars=stars, comment="修得很快，谢谢！" if stars > 3 else "垃圾还在"
                 )
+        _seed_mediation(compounds[0])
     return len(REPORTS)
+
+
+def _seed_mediation(compound: Compound) -> None:
+    """Two volunteer mediators and one noise dispute settled by agreement, its follow-up due."""
+    volunteer = Mediator.objects.create(
+        name="赵桂兰", kind=Mediator.Kind.VOLUNTEER, community=compound.community
+    )
+    Mediator.objects.create(name="钱志强", kind=Mediator.Kind.VOLUNTEER, community=compound.community)
+    order = open_order(
+        type=MediationOrder.Type.NOISE,
+        summary="楼上住户夜间装修、跳绳，楼下老人无法休息。",
+        parties=[PartyInput("applicant", "孙秀英", "13916620011", f"{compound.name} 3号楼201"),
+                 PartyInput("respondent", "周海涛", "13916620012", f"{compound.name} 3号楼301")],
+        community_id=compound.community_id,
+        mediator=volunteer,
+    )  # fmt: skip
+    add_session(order_id=order.pk, at=timezone.now(), place="社区调解室", attendees="双方当事人、调解员")
+    record_outcome(
+        order_id=order.pk, agreed=True, agreement="一、晚上九点后不再进行有噪声的活动；\n二、地面加铺隔音垫。"
+    )

@@ -157,3 +157,153 @@ class Open311Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Mediator(models.Model):
+    """Someone who mediates disputes: a volunteer (热心调解人) or a member of staff."""
+
+    class Kind(models.TextChoices):
+        VOLUNTEER = "volunteer", _("Volunteer mediator")
+        STAFF = "staff", _("Staff")
+
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.VOLUNTEER)
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    community = models.ForeignKey(
+        "grids.Community",
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mediator")
+        verbose_name_plural = _("mediators")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MediationOrder(models.Model):
+    """A dispute mediation (矛盾纠纷调解): parties, sessions, the outcome, a follow-up visit 30 days on."""
+
+    class Type(models.TextChoices):
+        NOISE = "noise", _("Neighbour noise")
+        WATER_LEAK = "water_leak", _("Water leak")
+        PARKING = "parking", _("Parking")
+        PROPERTY_FEE = "property_fee", _("Property fee")
+        RENOVATION = "renovation", _("Renovation")
+        FAMILY = "family", _("Family")
+        OTHER = "other", _("Other")
+
+    class Level(models.TextChoices):
+        COMMUNITY = "community", _("Community")
+        STREET = "street", _("Street")
+        COMMITTEE = "committee", _("Referred to the people's mediation committee")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Being mediated")
+        AGREED = "agreed", _("Agreement reached")
+        REFERRED = "referred", _("Not reached, referred")
+
+    class FollowUp(models.TextChoices):
+        HELD = "held", _("The agreement holds")
+        BROKEN = "broken", _("The dispute is back")
+
+    type = models.CharField(_("type"), max_length=15, choices=Type.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.COMMUNITY)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    summary = models.TextField(_("what the dispute is about"))
+    community = models.ForeignKey(
+        "grids.Community",
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    report = models.ForeignKey(
+        ResidentReport, verbose_name=_("resident report"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="mediations",
+    )  # fmt: skip
+    mediator = models.ForeignKey(
+        Mediator,
+        verbose_name=_("mediator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("opened by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("opened"), default=timezone.now)
+    agreement = models.TextField(_("agreement"), blank=True)
+    agreement_pdf = models.FileField(_("agreement document"), upload_to="mediation/%Y/%m/", blank=True)
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+    outcome_at = models.DateTimeField(_("outcome"), null=True, blank=True)
+    follow_up_due = models.DateField(_("follow-up visit due"), null=True, blank=True)
+    followed_up_at = models.DateTimeField(_("followed up"), null=True, blank=True)
+    follow_up = models.CharField(_("follow-up result"), max_length=10, choices=FollowUp.choices, blank=True)
+    follow_up_note = models.TextField(_("follow-up note"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("mediation order")
+        verbose_name_plural = _("mediation orders")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_type_display()}"
+
+
+class Party(models.Model):
+    class Side(models.TextChoices):
+        APPLICANT = "applicant", _("Applicant")
+        RESPONDENT = "respondent", _("Respondent")
+
+    order = models.ForeignKey(MediationOrder, on_delete=models.CASCADE, related_name="parties")
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["order", "side", "id"]
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Session(models.Model):
+    order = models.ForeignKey(MediationOrder, on_delete=models.CASCADE, related_name="sessions")
+    at = models.DateTimeField(_("time"))
+    place = models.CharField(_("place"), max_length=100)
+    attendees = models.CharField(_("attendees"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["order", "at", "id"]
+        verbose_name = _("mediation session")
+        verbose_name_plural = _("mediation sessions")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.at:%Y-%m-%d}"

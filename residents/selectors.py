@@ -16,7 +16,7 @@ from cases.models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, Category
 from cases.selectors import distance_m
 from grids.models import Compound
 
-from .models import PublicCategory, Rating, ResidentReport
+from .models import MediationOrder, PublicCategory, Rating, ResidentReport
 
 # FixMyStreet's radius for the public: 50 m was found too small to catch the same problem.
 NEARBY_RADIUS_M = 250
@@ -260,4 +260,47 @@ def compound_outlines() -> dict[str, Any]:
             {"type": "Feature", "properties": {"name": name}, "geometry": boundary}
             for name, boundary in Compound.objects.order_by("id").values_list("name", "boundary")
         ],
+    }
+
+
+def mask_name(name: str) -> str:
+    """张*华 or 张* (GB/T 35273 display restriction)."""
+    name = name or ""
+    if len(name) <= 1:
+        return name
+    return f"{name[0]}*" if len(name) == 2 else f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
+
+
+def may_see_parties(user: Any, order: MediationOrder) -> bool:
+    """The parties' names and phones in full: dispatchers, administrators and the order's mediator."""
+    if getattr(user, "is_superuser", False) or getattr(user, "role", None) in ("dispatcher", "admin"):
+        return True
+    return order.mediator is not None and order.mediator.user_id == getattr(user, "pk", None)
+
+
+def mediation_orders() -> QuerySet[MediationOrder]:
+    return MediationOrder.objects.select_related("mediator", "community").prefetch_related(
+        "parties", "sessions"
+    )
+
+
+def mediation_summary(*, since: datetime | None = None) -> dict[str, Any]:
+    """For the statistics: orders, agreements, referrals and the resolution rate (化解率 = agreements ÷
+    orders with an outcome)."""
+    orders = MediationOrder.objects.all()
+    if since is not None:
+        orders = orders.filter(created_at__gte=since)
+    row = orders.aggregate(
+        n=Count("id"),
+        agreed=Count("id", filter=Q(status=MediationOrder.Status.AGREED)),
+        referred=Count("id", filter=Q(status=MediationOrder.Status.REFERRED)),
+        due=Count("id", filter=Q(follow_up_due__isnull=False, followed_up_at__isnull=True)),
+    )
+    decided = row["agreed"] + row["referred"]
+    return {
+        "orders": row["n"],
+        "agreed": row["agreed"],
+        "referred": row["referred"],
+        "follow_ups_due": row["due"],
+        "resolution_rate": round(row["agreed"] / decided, 4) if decided else None,
     }

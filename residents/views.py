@@ -1,6 +1,7 @@
 """Residents' public pages (no account): /report/ and /report/<tracking_code>/, and public photos."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -95,4 +96,15 @@ def public_photo(request: HttpRequest, photo_id: int) -> FileResponse:
     response = FileResponse(row.file.open("rb"), content_type=row.content_type)
     response["Cache-Control"] = "public, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def agreement(request: HttpRequest, order_id: int) -> FileResponse:
+    """A mediation agreement's PDF, for the staff who may see the order's parties."""
+    order = selectors.mediation_orders().filter(pk=order_id).first()
+    if order is None or not order.agreement_pdf or not selectors.may_see_parties(request.user, order):
+        raise Http404
+    response = FileResponse(order.agreement_pdf.open("rb"), content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import mediation, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("resident-reports/", views.ReportCreateView.as_view(), name="resident-report-create"),
@@ -13,5 +13,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.RatingView.as_view(),
         name="resident-report-rating",
     ),
+    path("mediators/", mediation.MediatorsView.as_view(), name="mediators"),
+    path("mediations/", mediation.OrdersView.as_view(), name="mediations"),
+    path("mediations/<str:id>/", mediation.OrderView.as_view(), name="mediation"),
+    path("mediations/<str:id>/sessions/", mediation.SessionView.as_view(), name="mediation-sessions"),
+    path("mediations/<str:id>/outcome/", mediation.OutcomeView.as_view(), name="mediation-outcome"),
+    path("mediations/<str:id>/follow-up/", mediation.FollowUpView.as_view(), name="mediation-follow-up"),
     path("cases/<str:id>/resident-reports/", views.CaseReportsView.as_view(), name="case-resident-reports"),
 ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from cases.models import Case, CaseEvent
+from residents import mediation
 from residents.catalogue import ensure_public_categories
 from residents.models import ResidentReport
 from residents.services import new_tracking_code
@@ -80,6 +81,13 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET",  "/api/v1/resident-reports/{tracking_code}/"):      (200,      200,        200,         200,     200,      200),
     ("POST", "/api/v1/resident-reports/{tracking_code}/rating/"): (201,    201,        201,         201,     201,      201),
     ("GET",  "/api/v1/cases/{id}/resident-reports/"):           (401,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/mediators/"):                             (401,      200,        200,         403,     200,      200),
+    ("GET",  "/api/v1/mediations/"):                            (401,      200,        200,         403,     200,      200),
+    ("POST", "/api/v1/mediations/"):                            (401,      201,        201,         403,     403,      201),
+    ("GET",  "/api/v1/mediations/{id}/"):                       (401,      200,        200,         403,     200,      200),
+    ("POST", "/api/v1/mediations/{id}/sessions/"):              (401,      200,        200,         403,     403,      200),
+    ("POST", "/api/v1/mediations/{id}/outcome/"):               (401,      200,        200,         403,     403,      200),
+    ("POST", "/api/v1/mediations/{id}/follow-up/"):             (401,      200,        200,         403,     403,      200),
 }
 # fmt: on
 
@@ -142,6 +150,17 @@ def _tracked(world: World, status: str) -> str:
     ).tracking_code  # fmt: skip
 
 
+def _mediation(world: World, *, decided: bool = False) -> int:
+    """A new mediation order, open or (decided) referred."""
+    order = mediation.open_order(
+        type="noise", summary="楼上噪声",
+        parties=[mediation.PartyInput("applicant", "王建华"), mediation.PartyInput("respondent", "李明")],
+    )  # fmt: skip
+    if decided:
+        mediation.record_outcome(order_id=order.pk, agreed=False)
+    return order.pk
+
+
 def _get(path: Callable[[World], str]):  # type: ignore[no-untyped-def]
     return lambda world, role: (path(world), {})
 
@@ -197,6 +216,17 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("POST", "/api/v1/resident-reports/{tracking_code}/rating/"): lambda w, role: (
         f"/api/v1/resident-reports/{_tracked(w, 'closed')}/rating/", {"stars": 5}),
     ("GET", "/api/v1/cases/{id}/resident-reports/"): _get(lambda w: f"/api/v1/cases/{w.cases['dispatched'].pk}/resident-reports/"),
+    ("GET", "/api/v1/mediators/"): _get(lambda w: "/api/v1/mediators/"),
+    ("GET", "/api/v1/mediations/"): _get(lambda w: "/api/v1/mediations/"),
+    ("POST", "/api/v1/mediations/"): lambda w, role: ("/api/v1/mediations/", {"type": "noise", "summary": "楼上噪声",
+        "parties": [{"side": "applicant", "name": "王建华"}, {"side": "respondent", "name": "李明"}]}),
+    ("GET", "/api/v1/mediations/{id}/"): _get(lambda w: f"/api/v1/mediations/{_mediation(w)}/"),
+    ("POST", "/api/v1/mediations/{id}/sessions/"): lambda w, role: (f"/api/v1/mediations/{_mediation(w)}/sessions/",
+        {"at": timezone.now().isoformat(), "place": "社区调解室"}),
+    ("POST", "/api/v1/mediations/{id}/outcome/"): lambda w, role: (f"/api/v1/mediations/{_mediation(w)}/outcome/",
+        {"agreed": False, "note": "分歧大"}),
+    ("POST", "/api/v1/mediations/{id}/follow-up/"): lambda w, role: (
+        f"/api/v1/mediations/{_mediation(w, decided=True)}/follow-up/", {"result": "held"}),
 }  # fmt: skip
 # Writes anyone may make without an account: a street official's phone reports as a resident's does.
 PUBLIC_WRITES = {"/api/v1/resident-reports/", "/api/v1/resident-reports/{tracking_code}/rating/"}
