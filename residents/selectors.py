@@ -6,17 +6,18 @@ The public timeline says what happened and when, never who: no staff names, note
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, Category
 from cases.selectors import distance_m
 from grids.models import Compound
 
-from .models import MediationOrder, PublicCategory, Rating, ResidentReport
+from .models import CallbackTask, MediationOrder, PublicCategory, Rating, ResidentReport
 
 # FixMyStreet's radius for the public: 50 m was found too small to catch the same problem.
 NEARBY_RADIUS_M = 250
@@ -304,3 +305,19 @@ def mediation_summary(*, since: datetime | None = None) -> dict[str, Any]:
         "follow_ups_due": row["due"],
         "resolution_rate": round(row["agreed"] / decided, 4) if decided else None,
     }
+
+
+def follow_ups_due(
+    orders: QuerySet[MediationOrder], *, today: date | None = None
+) -> QuerySet[MediationOrder]:
+    """Orders with an outcome whose follow-up visit is due and not made yet, the oldest due first."""
+    today = today or timezone.localdate()
+    return orders.filter(follow_up_due__lte=today, followed_up_at__isnull=True).order_by(
+        "follow_up_due", "id"
+    )
+
+
+def callback_tasks() -> QuerySet[CallbackTask]:
+    return CallbackTask.objects.select_related("rating", "case__category", "community").order_by(
+        "status", "-created_at"
+    )

@@ -13,27 +13,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.permissions import StaffMember
 from accounts.api.schema import error_responses
-from accounts.models import User
 from cases.workflow import WorkflowError
 from command_center.api.fields import IdField, PlainTextField
 
 from .. import mediation, selectors
 from ..models import MediationOrder, Mediator, Party
+from .permissions import CommunityStaff
 from .views import refuse
-
-
-class MediationStaff(StaffMember):
-    """Dispatchers, grid workers (community staff) and administrators; officials read; handlers do not."""
-
-    message = _("Mediation is for the street's and the communities' staff.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not super().has_permission(request, view):
-            self.message = StaffMember.message  # signed out (401) or a street official's write
-            return False
-        return bool(request.user.is_superuser or request.user.role != User.Role.HANDLER)  # type: ignore[union-attr]
 
 
 class MediatorSerializer(serializers.ModelSerializer):
@@ -128,6 +115,12 @@ def order_answer(order: MediationOrder, user: Any) -> dict[str, Any]:
     }
 
 
+DUE = OpenApiParameter(
+    "due",
+    OpenApiTypes.BOOL,
+    required=False,
+    description="only orders whose follow-up visit is due today or earlier",
+)
 ORDER_ID = OpenApiParameter("id", OpenApiTypes.INT, location=OpenApiParameter.PATH)
 
 
@@ -141,7 +134,7 @@ def order_or_404(raw: str) -> MediationOrder:
 
 
 class MediatorsView(APIView):
-    permission_classes = [MediationStaff]
+    permission_classes = [CommunityStaff]
 
     @extend_schema(responses={200: MediatorSerializer(many=True)})
     def get(self, request: Request) -> Response:
@@ -150,12 +143,15 @@ class MediatorsView(APIView):
 
 
 class OrdersView(APIView):
-    permission_classes = [MediationStaff]
+    permission_classes = [CommunityStaff]
 
-    @extend_schema(responses={200: OrderSerializer(many=True)})
+    @extend_schema(parameters=[DUE], responses={200: OrderSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        """Mediation orders, newest first (at most 200)."""
-        orders = selectors.mediation_orders()[:200]
+        """Mediation orders, newest first (at most 200); `due=true`: those whose follow-up visit is due."""
+        orders = selectors.mediation_orders()
+        if request.query_params.get("due") == "true":
+            orders = selectors.follow_ups_due(orders)
+        orders = orders[:200]
         return Response(OrderSerializer([order_answer(o, request.user) for o in orders], many=True).data)
 
     @extend_schema(request=OrderInputSerializer, responses={201: OrderSerializer})
@@ -193,7 +189,7 @@ class OrdersView(APIView):
 
 
 class OrderView(APIView):
-    permission_classes = [MediationStaff]
+    permission_classes = [CommunityStaff]
 
     @extend_schema(parameters=[ORDER_ID], responses={200: OrderSerializer})
     def get(self, request: Request, id: str) -> Response:
@@ -204,7 +200,7 @@ class OrderView(APIView):
 class OrderActionView(APIView):
     """POST a session, the outcome or the follow-up visit of an order."""
 
-    permission_classes = [MediationStaff]
+    permission_classes = [CommunityStaff]
     input_class: type[serializers.Serializer] = SessionSerializer
 
     def act(self, order: MediationOrder, values: dict[str, Any]) -> None:

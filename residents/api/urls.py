@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import mediation, views
+from . import callbacks, mediation, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("resident-reports/", views.ReportCreateView.as_view(), name="resident-report-create"),
@@ -19,5 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("mediations/<str:id>/sessions/", mediation.SessionView.as_view(), name="mediation-sessions"),
     path("mediations/<str:id>/outcome/", mediation.OutcomeView.as_view(), name="mediation-outcome"),
     path("mediations/<str:id>/follow-up/", mediation.FollowUpView.as_view(), name="mediation-follow-up"),
+    path("callback-tasks/", callbacks.CallbacksView.as_view(), name="callback-tasks"),
+    path("callback-tasks/<str:id>/done/", callbacks.CallbackDoneView.as_view(), name="callback-task-done"),
     path("cases/<str:id>/resident-reports/", views.CaseReportsView.as_view(), name="case-resident-reports"),
 ]

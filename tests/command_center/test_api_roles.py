@@ -18,7 +18,7 @@ from drf_spectacular.generators import SchemaGenerator
 from cases.models import Case, CaseEvent
 from residents import mediation
 from residents.catalogue import ensure_public_categories
-from residents.models import ResidentReport
+from residents.models import CallbackTask, Rating, ResidentReport
 from residents.services import new_tracking_code
 from tests.command_center.api_world import ROLES, World, build_world, credentials
 from tests.factories import CompoundFactory
@@ -88,6 +88,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/api/v1/mediations/{id}/sessions/"):              (401,      200,        200,         403,     403,      200),
     ("POST", "/api/v1/mediations/{id}/outcome/"):               (401,      200,        200,         403,     403,      200),
     ("POST", "/api/v1/mediations/{id}/follow-up/"):             (401,      200,        200,         403,     403,      200),
+    ("GET",  "/api/v1/callback-tasks/"):                        (401,      200,        200,         403,     200,      200),
+    ("POST", "/api/v1/callback-tasks/{id}/done/"):              (401,      200,        200,         403,     403,      200),
 }
 # fmt: on
 
@@ -161,6 +163,13 @@ def _mediation(world: World, *, decided: bool = False) -> int:
     return order.pk
 
 
+def _callback(world: World) -> int:
+    """A call-back task of a resident's 1-star rating."""
+    report = ResidentReport.objects.get(tracking_code=_tracked(world, "dispatched"))
+    rating = Rating.objects.create(report=report, case=report.case, stars=1, reopened=True)
+    return CallbackTask.objects.create(rating=rating, case=report.case, community=report.case.community).pk
+
+
 def _get(path: Callable[[World], str]):  # type: ignore[no-untyped-def]
     return lambda world, role: (path(world), {})
 
@@ -227,6 +236,9 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
         {"agreed": False, "note": "分歧大"}),
     ("POST", "/api/v1/mediations/{id}/follow-up/"): lambda w, role: (
         f"/api/v1/mediations/{_mediation(w, decided=True)}/follow-up/", {"result": "held"}),
+    ("GET", "/api/v1/callback-tasks/"): _get(lambda w: "/api/v1/callback-tasks/"),
+    ("POST", "/api/v1/callback-tasks/{id}/done/"): lambda w, role: (f"/api/v1/callback-tasks/{_callback(w)}/done/",
+        {"note": "已回访，居民表示理解"}),
 }  # fmt: skip
 # Writes anyone may make without an account: a street official's phone reports as a resident's does.
 PUBLIC_WRITES = {"/api/v1/resident-reports/", "/api/v1/resident-reports/{tracking_code}/rating/"}

@@ -72,6 +72,9 @@ def test_a_report_becomes_an_order_that_ends_in_an_agreement_pdf_and_a_follow_up
     assert document.status_code == 200
     assert document["Content-Type"] == "application/pdf"
     assert b"".join(document.streaming_content).startswith(b"%PDF")
+    assert dispatcher.get(URL, {"due": "true"}).json() == []  # due in 30 days
+    MediationOrder.objects.filter(pk=order["id"]).update(follow_up_due=timezone.localdate())
+    assert [o["id"] for o in dispatcher.get(URL, {"due": "true"}).json()] == [order["id"]]
     again = dispatcher.post(f"{URL}{order['id']}/outcome/", {"agreed": False}, format="json")
     assert again.status_code == 409
 

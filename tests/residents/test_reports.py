@@ -81,6 +81,18 @@ def test_one_star_reopens_the_case_and_asks_the_community_to_call_back(street, c
     task = CallbackTask.objects.get(case=case)
     assert (task.status, task.community_id, task.rating.stars) == ("open", street.community.pk, 1)
     assert client.get(f"{URL}{code}/").json()["steps"][-1]["action"] == "reopen"
+    staff = APIClient()
+    staff.force_authenticate(street.grid_worker)
+    (listed,) = staff.get("/api/v1/callback-tasks/").json()
+    assert (listed["case"], listed["stars"], listed["comment"], listed["status"]) == (
+        case.pk,
+        1,
+        "还是很脏",
+        "open",
+    )
+    done = staff.post(f"/api/v1/callback-tasks/{listed['id']}/done/", {"note": "已回访"}, format="json")
+    assert done.status_code == 200
+    assert done.json()["status"] == "done"
     # Closed again, it may be rated again.
     close_case(case.pk)
     assert client.post(f"{URL}{code}/rating/", {"stars": 4}, format="json").status_code == 201
