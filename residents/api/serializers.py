@@ -1,10 +1,13 @@
 """What the residents API takes and answers. Answers carry no staff names and no personal data."""
 
+from typing import Any
+
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from command_center.api.fields import IdField, NumberField, PlainTextField
 
-from ..photos import MAX_PHOTOS
+from ..photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 
 
 class ReportInputSerializer(serializers.Serializer):
@@ -20,6 +23,13 @@ class ReportInputSerializer(serializers.Serializer):
         required=False,
         help_text="an open case from GET /api/v1/resident-reports/nearby/: add this report to it",
     )
+
+    def validate_photos(self, uploads: list[Any]) -> list[Any]:
+        # Refused by their announced size before a byte is read into memory.
+        for upload in uploads:
+            if upload.size > MAX_PHOTO_BYTES:
+                raise serializers.ValidationError(_("%(name)s is larger than 10 MB.") % {"name": upload.name})
+        return uploads
 
 
 class ReportCreatedSerializer(serializers.Serializer):
