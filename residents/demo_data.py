@@ -3,6 +3,7 @@ closing, one rated two stars (reopened, with a call-back task), the others open.
 demo.seed.seed_demo; does nothing once the street has resident reports."""
 
 import io
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,7 +38,7 @@ def _photo() -> bytes:
 def _close(case: Case, dispatcher: User, handler: User) -> None:
     if handler.department_id is None:
         return
-    steps = [
+    steps: list[tuple[str, User, dict[str, Any], list[PhotoUpload]]] = [
         ("file", dispatcher, {}, []),
         ("dispatch", dispatcher, {"department": handler.department_id}, []),
         ("accept", handler, {}, []),

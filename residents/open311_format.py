@@ -42,9 +42,8 @@ def to_xml(kind: str, body: Any) -> bytes:
         root = ElementTree.Element(outer)
         for item in body:
             _xml_dict(ElementTree.SubElement(root, inner), item)
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(
-        root, encoding="utf-8", xml_declaration=False
-    )
+    text: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + text
 
 
 def answer(kind: str, body: Any, fmt: str, *, status: int = 200) -> HttpResponse:

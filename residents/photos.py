@@ -4,6 +4,7 @@ the owner's name there)."""
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -33,7 +34,7 @@ def _kept_exif(image: Image.Image) -> Image.Exif:
     if ExifTags.Base.DateTime in original:
         kept[ExifTags.Base.DateTime] = original[ExifTags.Base.DateTime]
     details = original.get_ifd(ExifTags.IFD.Exif)
-    taken = {tag: details[tag] for tag in KEPT_EXIF_TAGS if tag in details}
+    taken: dict[int, Any] = {int(tag): details[tag] for tag in KEPT_EXIF_TAGS if tag in details}
     if taken:
         kept.get_ifd(ExifTags.IFD.Exif).update(taken)
     gps = original.get_ifd(ExifTags.IFD.GPSInfo)
