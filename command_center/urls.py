@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include(screen_urls.urlpatterns)),
     path("", include("cases.urls")),  # the dispatcher console
     path("", include("residents.urls")),
+    path("open311/v2/", include("residents.open311_urls")),
     path("", include("people.urls")),
     path("", include("stats.urls")),
     path("", include("mobile.urls")),

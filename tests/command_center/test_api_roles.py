@@ -16,6 +16,10 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from cases.models import Case, CaseEvent
+from residents import mediation
+from residents.catalogue import ensure_public_categories
+from residents.models import CallbackTask, Rating, ResidentReport
+from residents.services import new_tracking_code
 from tests.command_center.api_world import ROLES, World, build_world, credentials
 from tests.factories import CompoundFactory
 
@@ -71,6 +75,21 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/api/v1/cases/{id}/deny-extension/"):             (401,      200,        403,         403,     403,      200),
     ("POST", "/api/v1/cases/{id}/reopen/"):                     (401,      200,        403,         403,     403,      200),
     ("POST", "/api/v1/cases/{id}/rate/"):                       (401,      200,        403,         403,     403,      403),
+    # residents: public, without an account (a signed-in caller is a resident there too)
+    ("POST", "/api/v1/resident-reports/"):                      (201,      201,        201,         201,     201,      201),
+    ("GET",  "/api/v1/resident-reports/nearby/"):               (200,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/resident-reports/{tracking_code}/"):      (200,      200,        200,         200,     200,      200),
+    ("POST", "/api/v1/resident-reports/{tracking_code}/rating/"): (201,    201,        201,         201,     201,      201),
+    ("GET",  "/api/v1/cases/{id}/resident-reports/"):           (401,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/mediators/"):                             (401,      200,        200,         403,     200,      200),
+    ("GET",  "/api/v1/mediations/"):                            (401,      200,        200,         403,     200,      200),
+    ("POST", "/api/v1/mediations/"):                            (401,      201,        201,         403,     403,      201),
+    ("GET",  "/api/v1/mediations/{id}/"):                       (401,      200,        200,         403,     200,      200),
+    ("POST", "/api/v1/mediations/{id}/sessions/"):              (401,      200,        200,         403,     403,      200),
+    ("POST", "/api/v1/mediations/{id}/outcome/"):               (401,      200,        200,         403,     403,      200),
+    ("POST", "/api/v1/mediations/{id}/follow-up/"):             (401,      200,        200,         403,     403,      200),
+    ("GET",  "/api/v1/callback-tasks/"):                        (401,      200,        200,         403,     200,      200),
+    ("POST", "/api/v1/callback-tasks/{id}/done/"):              (401,      200,        200,         403,     403,      200),
 }
 # fmt: on
 
@@ -108,6 +127,47 @@ def _position(world: World, role: str) -> Request:
     compound = world.place.compound
     return "/api/v1/patrol-positions/", {"lat": compound.centre_lat, "lng": compound.centre_lng,
                                          "recorded_at": timezone.now().isoformat()}  # fmt: skip
+
+
+def _resident_report(world: World, role: str) -> Request:
+    ensure_public_categories()
+    compound = world.place.compound
+    return "/api/v1/resident-reports/", {
+        "category": "exposed-garbage", "description": "垃圾满了", "lat": compound.centre_lat, "lng": compound.centre_lng,
+    }  # fmt: skip
+
+
+def _nearby(world: World) -> str:
+    ensure_public_categories()
+    compound = world.place.compound
+    return f"/api/v1/resident-reports/nearby/?category=exposed-garbage&lat={compound.centre_lat}&lng={compound.centre_lng}"
+
+
+def _tracked(world: World, status: str) -> str:
+    """The tracking code of a resident's report of a new case in `status`."""
+    case = world.case(status, source="resident")
+    return ResidentReport.objects.create(
+        tracking_code=new_tracking_code(), case=case, category=case.category, description="路灯不亮",
+        lat=case.lat, lng=case.lng,
+    ).tracking_code  # fmt: skip
+
+
+def _mediation(world: World, *, decided: bool = False) -> int:
+    """A new mediation order, open or (decided) referred."""
+    order = mediation.open_order(
+        type="noise", summary="楼上噪声",
+        parties=[mediation.PartyInput("applicant", "王建华"), mediation.PartyInput("respondent", "李明")],
+    )  # fmt: skip
+    if decided:
+        mediation.record_outcome(order_id=order.pk, agreed=False)
+    return order.pk
+
+
+def _callback(world: World) -> int:
+    """A call-back task of a resident's 1-star rating."""
+    report = ResidentReport.objects.get(tracking_code=_tracked(world, "dispatched"))
+    rating = Rating.objects.create(report=report, case=report.case, stars=1, reopened=True)
+    return CallbackTask.objects.create(rating=rating, case=report.case, community=report.case.community).pk
 
 
 def _get(path: Callable[[World], str]):  # type: ignore[no-untyped-def]
@@ -158,7 +218,30 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("POST", "/api/v1/cases/{id}/deny-extension/"): _case_action("deny-extension", "dispatched"),
     ("POST", "/api/v1/cases/{id}/reopen/"): _case_action("reopen", "closed"),
     ("POST", "/api/v1/cases/{id}/rate/"): _case_action("rate", "closed", lambda w, c: {"stars": 4}),
+    # residents
+    ("POST", "/api/v1/resident-reports/"): _resident_report,
+    ("GET", "/api/v1/resident-reports/nearby/"): _get(lambda w: _nearby(w)),
+    ("GET", "/api/v1/resident-reports/{tracking_code}/"): _get(lambda w: f"/api/v1/resident-reports/{_tracked(w, 'dispatched')}/"),
+    ("POST", "/api/v1/resident-reports/{tracking_code}/rating/"): lambda w, role: (
+        f"/api/v1/resident-reports/{_tracked(w, 'closed')}/rating/", {"stars": 5}),
+    ("GET", "/api/v1/cases/{id}/resident-reports/"): _get(lambda w: f"/api/v1/cases/{w.cases['dispatched'].pk}/resident-reports/"),
+    ("GET", "/api/v1/mediators/"): _get(lambda w: "/api/v1/mediators/"),
+    ("GET", "/api/v1/mediations/"): _get(lambda w: "/api/v1/mediations/"),
+    ("POST", "/api/v1/mediations/"): lambda w, role: ("/api/v1/mediations/", {"type": "noise", "summary": "楼上噪声",
+        "parties": [{"side": "applicant", "name": "王建华"}, {"side": "respondent", "name": "李明"}]}),
+    ("GET", "/api/v1/mediations/{id}/"): _get(lambda w: f"/api/v1/mediations/{_mediation(w)}/"),
+    ("POST", "/api/v1/mediations/{id}/sessions/"): lambda w, role: (f"/api/v1/mediations/{_mediation(w)}/sessions/",
+        {"at": timezone.now().isoformat(), "place": "社区调解室"}),
+    ("POST", "/api/v1/mediations/{id}/outcome/"): lambda w, role: (f"/api/v1/mediations/{_mediation(w)}/outcome/",
+        {"agreed": False, "note": "分歧大"}),
+    ("POST", "/api/v1/mediations/{id}/follow-up/"): lambda w, role: (
+        f"/api/v1/mediations/{_mediation(w, decided=True)}/follow-up/", {"result": "held"}),
+    ("GET", "/api/v1/callback-tasks/"): _get(lambda w: "/api/v1/callback-tasks/"),
+    ("POST", "/api/v1/callback-tasks/{id}/done/"): lambda w, role: (f"/api/v1/callback-tasks/{_callback(w)}/done/",
+        {"note": "已回访，居民表示理解"}),
 }  # fmt: skip
+# Writes anyone may make without an account: a street official's phone reports as a resident's does.
+PUBLIC_WRITES = {"/api/v1/resident-reports/", "/api/v1/resident-reports/{tracking_code}/rating/"}
 
 
 def schema_operations() -> list[tuple[str, str]]:
@@ -196,7 +279,7 @@ def test_a_street_officials_writes_change_nothing() -> None:
     before = {case.pk: case.version for case in Case.objects.all()}
     events = CaseEvent.objects.count()
     for method, path in EXPECTED:
-        if method == "POST" and path != "/api/v1/auth/token/":
+        if method == "POST" and path != "/api/v1/auth/token/" and path not in PUBLIC_WRITES:
             url, body = REQUESTS[(method, path)](world, "official")
             response = official.generic(method, url, data=_json(body), content_type="application/json")
             assert response.status_code == 403, (path, response.content)
