@@ -529,6 +529,9 @@ class Case(models.Model):
         db_index=False,  # never looked up by this column on the hot paths; deletes are rare
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Drills, tests and benchmarks: the statistics never count them. A database default too, so that
+    # loaders writing rows with COPY (bench/cases_api.py) need not name the column.
+    drill = models.BooleanField(_("drill"), default=False, db_default=False, db_index=True)
 
     OPEN_STATUSES = OPEN_STATUSES
     FINAL_STATUSES = FINAL_STATUSES
