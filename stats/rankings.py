@@ -29,7 +29,7 @@ def ranking(cases: QuerySet[Case], period: Period, dimension: str) -> list[dict[
     rows = (
         cases.filter(**{f"{field}__isnull": False})
         .filter(within("created_at", period) | within("closed_at", period) | due | Q(overdue=True))
-        .values(code, name)
+        .values(field, code, name)
         .annotate(
             reported=Count("id", filter=within("created_at", period)),
             closed=Count("id", filter=within("closed_at", period)),
@@ -41,6 +41,7 @@ def ranking(cases: QuerySet[Case], period: Period, dimension: str) -> list[dict[
     )
     result = [
         {
+            "id": row[field],
             "code": row[code],
             "name": row[name] or row[code],
             "reported": row["reported"],

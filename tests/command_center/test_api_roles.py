@@ -71,6 +71,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/api/v1/cases/{id}/deny-extension/"):             (401,      200,        403,         403,     403,      200),
     ("POST", "/api/v1/cases/{id}/reopen/"):                     (401,      200,        403,         403,     403,      200),
     ("POST", "/api/v1/cases/{id}/rate/"):                       (401,      200,        403,         403,     403,      403),
+    # stats
+    ("GET",  "/api/v1/stats/weekly/"):                          (401,      200,        403,         403,     200,      200),
+    ("GET",  "/api/v1/stats/kpis/"):                            (401,      200,        403,         403,     200,      200),
 }
 # fmt: on
 
@@ -158,6 +161,9 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("POST", "/api/v1/cases/{id}/deny-extension/"): _case_action("deny-extension", "dispatched"),
     ("POST", "/api/v1/cases/{id}/reopen/"): _case_action("reopen", "closed"),
     ("POST", "/api/v1/cases/{id}/rate/"): _case_action("rate", "closed", lambda w, c: {"stars": 4}),
+    # stats
+    ("GET", "/api/v1/stats/weekly/"): _get(lambda w: "/api/v1/stats/weekly/?week=2026-W47"),
+    ("GET", "/api/v1/stats/kpis/"): _get(lambda w: "/api/v1/stats/kpis/?period=week&date=2026-11-20"),
 }  # fmt: skip
 
 
