@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import Department, User
 from cases.models import Case, Category, Severity
@@ -97,8 +97,8 @@ def page_text() -> dict[str, str]:
     return {
         "periodOnPeriod": _("vs previous"),
         "yearOnYear": _("vs a year ago"),
-        "reported": _("Reported"),
-        "closed": _("Closed"),
+        "reported": pgettext("kpi", "Reported"),
+        "closed": pgettext("kpi", "Closed"),
         "trend": _("Reported and closed per day"),
         "onTimeByCommunity": _("On-time close rate by community"),
         "closedByDepartment": _("Closed by department"),
@@ -106,7 +106,7 @@ def page_text() -> dict[str, str]:
         "alarms": _("Alarms"),
         "falseAlarmRate": _("False-alarm rate"),
         "name": _("Name"),
-        "due": _("Due"),
+        "due": pgettext("kpi", "Due"),
         "closeRate": _("Close rate"),
         "onTimeCloseRate": _("On-time close rate"),
         "overdue": _("Overdue now"),
