@@ -473,12 +473,18 @@ class Case(models.Model):
     occurred_at = models.DateTimeField(_("occurred"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
-    filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
+    filed_at = models.DateTimeField(_("filed"), null=True, blank=True, db_index=True)  # statistics by period
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
-    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    accepted_at = models.DateTimeField(
+        _("accepted"), null=True, blank=True, db_index=True
+    )  # statistics by period
+    handled_at = models.DateTimeField(
+        _("handled"), null=True, blank=True, db_index=True
+    )  # statistics by period
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(
+        _("closed"), null=True, blank=True, db_index=True
+    )  # statistics by period
     stage_started_at = models.DateTimeField(_("current stage started"), default=timezone.now)
 
     # Deadlines per stage, and the current one (for the queue and the sweep).
@@ -634,7 +640,10 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="caseevent_case_at"),
+            models.Index(fields=["at"], name="caseevent_at"),  # statistics: the steps taken in a period
+        ]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
 

@@ -66,14 +66,18 @@ def workflow_steps(events: QuerySet[CaseEvent], period: Period) -> dict[str, Any
     }
 
 
-def suspended_at(cases: QuerySet[Case], events: QuerySet[CaseEvent], moment: datetime) -> QuerySet[Case]:
-    """The cases that were suspended at `moment`: their last suspend or resume before it was a suspend."""
+def suspended_at(
+    cases: QuerySet[Case], events: QuerySet[CaseEvent], moment: datetime, since: datetime
+) -> QuerySet[Case]:
+    """The cases that were suspended at `moment`: their last suspend or resume before it was a suspend.
+    Only cases suspended after `since` (their filing) are looked at, so the rest is never scanned."""
+    paused = events.filter(action="suspend", at__gte=since, at__lt=moment).values("case_id")
     last = (
-        events.filter(case=OuterRef("pk"), action__in=("suspend", "resume"), at__lt=moment)
+        CaseEvent.objects.filter(case=OuterRef("pk"), action__in=("suspend", "resume"), at__lt=moment)
         .order_by("-at", "-id")
         .values("action")[:1]
     )
-    return cases.annotate(last_pause=Subquery(last)).filter(last_pause="suspend")
+    return cases.filter(pk__in=paused).annotate(last_pause=Subquery(last)).filter(last_pause="suspend")
 
 
 def closing(cases: QuerySet[Case], events: QuerySet[CaseEvent], period: Period) -> dict[str, Any]:
@@ -87,7 +91,7 @@ def closing(cases: QuerySet[Case], events: QuerySet[CaseEvent], period: Period) 
         due_closed=Count("id", filter=closed_by_end),
         due_closed_on_time=Count("id", filter=closed_by_end & Q(ever_overdue=False)),
     )
-    suspended = suspended_at(due_cases.exclude(closed_by_end), events, period.end).count()
+    suspended = suspended_at(due_cases.exclude(closed_by_end), events, period.end, period.start).count()
     counted = due["due"] - suspended
     return {
         "closed": closed,
