@@ -567,6 +567,12 @@ class Case(models.Model):
                 name="case_deadline_pending",
                 condition=models.Q(overdue=False, status__in=TIMED_STATUSES),
             ),
+            # The overdue list and counts (statistics): running stages past their deadline.
+            models.Index(
+                fields=["deadline"],
+                name="case_overdue_running",
+                condition=models.Q(overdue=True, status__in=TIMED_STATUSES),
+            ),
             # Merge candidates: open cases of a category near a point.
             models.Index(
                 fields=["category", "lat", "lng"],

@@ -26,9 +26,11 @@ def ranking(cases: QuerySet[Case], period: Period, dimension: str) -> list[dict[
     field, code, name = DIMENSIONS[dimension]
     due = within("filed_at", period) & ~Q(status__in=NOT_DUE_STATUSES)
     closed_by_end = Q(closed_at__isnull=False, closed_at__lt=period.end)
-    rows = (
+    # Two reads, each on its own indexes: the period's cases (created, closed or filed in it), and the
+    # cases overdue now.
+    in_period = (
         cases.filter(**{f"{field}__isnull": False})
-        .filter(within("created_at", period) | within("closed_at", period) | due | Q(overdue=True))
+        .filter(within("created_at", period) | within("closed_at", period) | within("filed_at", period))
         .values(field, code, name)
         .annotate(
             reported=Count("id", filter=within("created_at", period)),
@@ -36,12 +38,21 @@ def ranking(cases: QuerySet[Case], period: Period, dimension: str) -> list[dict[
             due=Count("id", filter=due),
             due_closed=Count("id", filter=due & closed_by_end),
             due_closed_on_time=Count("id", filter=due & closed_by_end & Q(ever_overdue=False)),
-            overdue=Count("id", filter=Q(overdue=True, status__in=Case.TIMED_STATUSES)),
         )
     )
+    overdue = {
+        row[field]: row
+        for row in overdue_now(cases.filter(**{f"{field}__isnull": False}))
+        .values(field, code, name)
+        .annotate(overdue=Count("id"))
+    }
+    empty = {"reported": 0, "closed": 0, "due": 0, "due_closed": 0, "due_closed_on_time": 0}
+    rows = {row[field]: {**row, "overdue": 0} for row in in_period}
+    for key, row in overdue.items():
+        rows.setdefault(key, {**row, **empty})["overdue"] = row["overdue"]
     result = [
         {
-            "id": row[field],
+            "id": key,
             "code": row[code],
             "name": row[name] or row[code],
             "reported": row["reported"],
@@ -51,7 +62,7 @@ def ranking(cases: QuerySet[Case], period: Period, dimension: str) -> list[dict[
             "on_time_close_rate": ratio(row["due_closed_on_time"], row["due"]),
             "overdue": row["overdue"],
         }
-        for row in rows
+        for key, row in rows.items()
     ]
     # Best first: highest on-time close rate, then fewest overdue, then most closed.
     result.sort(key=lambda r: (-(r["on_time_close_rate"] or 0), r["overdue"], -r["closed"], r["code"]))
