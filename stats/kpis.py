@@ -107,21 +107,24 @@ def _mean_hours(spans: Iterable[tuple[datetime | None, datetime | None]]) -> flo
     return ratio(sum(seconds), len(seconds) * HOUR) if seconds else None
 
 
-def durations(cases: QuerySet[Case], period: Period, calendar: WorkCalendarSpec) -> dict[str, Any]:
+def durations(
+    cases: QuerySet[Case], period: Period, calendar: WorkCalendarSpec, *, work_hours: bool = True
+) -> dict[str, Any]:
     """Average response (dispatch → acceptance), handling (acceptance → handled, also in work hours on the
-    work calendar) and disposal (report → close) times of the steps done in the period."""
+    work calendar unless `work_hours` is false) and disposal (report → close) times of the steps done in
+    the period."""
     accepted = cases.filter(within("accepted_at", period)).values_list("dispatched_at", "accepted_at")
     handled = list(cases.filter(within("handled_at", period)).values_list("accepted_at", "handled_at"))
     closed = cases.filter(within("closed_at", period)).values_list("created_at", "closed_at")
-    work = [
-        work_time_between(start, end, calendar).total_seconds() for start, end in handled if start and end
-    ]
-    return {
+    values = {
         "avg_response_hours": _mean_hours(accepted),
         "avg_handle_hours": _mean_hours(handled),
-        "avg_handle_work_hours": ratio(sum(work), len(work) * HOUR) if work else None,
         "avg_disposal_hours": _mean_hours(closed),
     }
+    if work_hours:
+        work = [work_time_between(a, b, calendar).total_seconds() for a, b in handled if a and b]
+        values["avg_handle_work_hours"] = ratio(sum(work), len(work) * HOUR) if work else None
+    return values
 
 
 def satisfaction(events: QuerySet[CaseEvent], period: Period) -> dict[str, Any]:
@@ -209,7 +212,7 @@ def headline(
         **reporting(cases, period),
         **workflow_steps(events, period),
         **closing(cases, events, period),
-        **durations(cases, period, calendar),
+        **durations(cases, period, calendar, work_hours=False),
         **satisfaction(events, period),
     }
     return {key: values[key] for key in HEADLINE}
