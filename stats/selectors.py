@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -65,6 +65,7 @@ def statistics(user: User | None, period: Period, filters: Mapping[str, str] | N
         "overdue_list": rankings.overdue_list(counted.cases),
         "sensors": sensors.sensor_kpis(alarms, points, period, timezone.now()),
         "daily": daily_counts(counted, period),
+        "heat": weekday_hour_counts(counted, period),
     }
 
 
@@ -75,6 +76,22 @@ def daily_counts(counted: Counted, period: Period) -> list[dict[str, Any]]:
     return [
         {"day": day, "reported": reported.get(day, 0), "closed": closed.get(day, 0)} for day in period.days
     ]
+
+
+def weekday_hour_counts(counted: Counted, period: Period) -> list[list[int]]:
+    """Cases reported in the period by weekday (ISO, 1 = Monday) and local hour: the heat map's cells
+    [hour, weekday − 1, count], only those with cases."""
+    rows = (
+        counted.cases.filter(kpis.within("created_at", period))
+        .annotate(
+            weekday=ExtractIsoWeekDay("created_at", tzinfo=SHANGHAI),
+            hour=ExtractHour("created_at", tzinfo=SHANGHAI),
+        )
+        .values("weekday", "hour")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [[row["hour"], row["weekday"] - 1, row["n"]] for row in rows]
 
 
 def _per_day(cases: QuerySet[Case], field: str) -> dict[date, int]:

@@ -124,4 +124,6 @@ def page_text() -> dict[str, str]:
         "alarmToCase": _("Alarm-to-case rate"),
         "nothing": _("Nothing in this period."),
         "sortHint": _("Click a column to sort"),
+        "heat": _("Cases reported by weekday and hour"),
+        "weekdays": _("Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
     }

@@ -10,6 +10,7 @@ from devices.models import Alarm, SensorPoint
 from stats import rankings, sensors
 from stats.filters import counted_cases, district_cases
 from stats.periods import parse_week
+from stats.selectors import weekday_hour_counts
 from tests.devices.factories import SensorPointFactory, scene
 from tests.factories import CompoundFactory, DepartmentFactory, UserFactory
 
@@ -106,3 +107,12 @@ def test_filters_narrow_by_code_and_a_handler_sees_only_their_department():
     handler = UserFactory(role=User.Role.HANDLER, department=water)
     assert list(counted_cases(handler).cases) == [one]
     assert set(counted_cases(UserFactory(role=User.Role.DISPATCHER)).cases) == {one, other}
+
+
+def test_the_heat_map_counts_reports_by_local_weekday_and_hour():
+    case(created_at=at("2026-11-16 09:10"))  # Monday 09:00, Shanghai time
+    case(created_at=at("2026-11-16 09:50"))
+    case(created_at=at("2026-11-22 23:59"))  # Sunday 23:00
+    case(created_at=at("2026-11-23 00:00"))  # the next week
+    cells = sorted(weekday_hour_counts(district_cases(), WEEK))
+    assert cells == [[9, 0, 2], [23, 6, 1]]

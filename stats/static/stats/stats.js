@@ -211,6 +211,21 @@
     });
   }
 
+  function heatMap() {
+    const days = T.weekdays.split(",");
+    const hours = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
+    const top = Math.max(1, ...data.heat.map((cell) => cell[2]));
+    chart("chart-heat", "heat-title", T.heat, {
+      tooltip: { position: "top" },
+      grid: { left: 48, right: 24, top: 16, bottom: 56, containLabel: true },
+      xAxis: Object.assign({ type: "category", data: hours, splitArea: { show: true } }, AXIS),
+      yAxis: Object.assign({ type: "category", data: days, splitArea: { show: true } }, AXIS),
+      visualMap: { min: 0, max: top, calculable: false, orient: "horizontal", left: "center", bottom: 0,
+        inRange: { color: ["#eef4fb", "#1f6fd1", "#0d1b2e"] } },
+      series: [{ type: "heatmap", data: data.heat, label: { show: false } }],
+    });
+  }
+
   // ------------------------------------------------------------------------------------------ period picker
   function picker() {
     const kind = document.getElementById("period-kind");
@@ -233,4 +248,5 @@
   overdueTable();
   sceneTable();
   charts();
+  heatMap();
 })();
