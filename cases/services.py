@@ -161,6 +161,7 @@ def create_case(
     auto: bool = True,
     savepoint: bool = True,
     read_back: bool = True,
+    drill: bool = False,
 ) -> Case:
     """Create a case in `discovered`, then file and dispatch it as its category says.
 
@@ -169,6 +170,7 @@ def create_case(
     Escalation steps due at once fire as the case is created (_fire_due_steps).
     open_case_from_alarm passes `savepoint=False` (it holds a savepoint around the call) and
     `read_back=False` (it needs the id only: the case is returned as built, not read again).
+    A `drill` case (drills, tests, benchmarks) runs like any other; the statistics never count it.
     """
     if source not in Case.Source.values:
         message = _("Unknown source %(source)s.") % {"source": source}
@@ -217,6 +219,7 @@ def create_case(
             updated_at=now,
             stage_started_at=now,
             last_alarm_at=occurred_at if source == Case.Source.SENSOR else None,
+            drill=drill,
         )
         workflow.start_stage(case, now)
         escalations = copy_policy(case)

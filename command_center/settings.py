@@ -222,6 +222,7 @@ PERIODIC_JOBS: list[tuple[str, int]] = [
     ("devices.tasks.sweep_offline_points", 60),
     ("cases.tasks.sweep_deadlines", 60),
     ("devices.tasks.purge_old_rows", 3600),
+    ("stats.tasks.weekly_report_when_due", 600),  # last week's report, Mondays from 08:00
 ]
 CELERY_BEAT_SCHEDULE = {task: {"task": task, "schedule": float(every)} for task, every in PERIODIC_JOBS}
 
@@ -426,5 +427,8 @@ LOGGING = {
         "transitions": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
+        # WeasyPrint reports every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from grids.scoping import ScopePaths
 
+from .alarms.rules import LOW_BATTERY as LOW_BATTERY  # the threshold, for the statistics
 from .ingest import RATE_KEY as RATE_KEY  # the ingest rate counters, read by runcenter
 from .models import Alarm, DeadLetter, Scene, SensorPoint
 

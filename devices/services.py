@@ -4,6 +4,7 @@ actions), alarms.cases (alarms → cases), alarms.sweeps (periodic sweeps, reten
 
 from .alarms.actions import AlarmStateError, acknowledge_alarm, clear_alarm, mark_false_alarm
 from .alarms.cases import check_cluster, open_alarm_cases
+from .alarms.scenes import limit_scene_hours, retire_scene, tune_scene_dwell
 from .alarms.sweeps import purge_old_rows, sweep_inbox, sweep_points
 from .ingest import IngestResult, Received, dead_letter_raw, ingest_messages
 from .processing import process_inbox
@@ -17,10 +18,13 @@ __all__ = [
     "clear_alarm",
     "dead_letter_raw",
     "ingest_messages",
+    "limit_scene_hours",
     "mark_false_alarm",
     "open_alarm_cases",
     "process_inbox",
     "purge_old_rows",
+    "retire_scene",
     "sweep_inbox",
     "sweep_points",
+    "tune_scene_dwell",
 ]

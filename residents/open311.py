@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.ratelimit import hit
-from cases.models import FINAL_STATUSES, OPEN_STATUSES, Case
+from cases.models import Case
 from cases.workflow import WorkflowError
 
 from . import limits, selectors, services
@@ -74,7 +74,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _request(case: Case, request: HttpRequest, first: ResidentReport | None) -> dict[str, Any]:
     photo = selectors.first_report_photo(case.pk)
-    is_open = case.status in OPEN_STATUSES
+    is_open = case.status in Case.Status.OPEN
     return {
         "service_request_id": str(case.pk),
         "status": "open" if is_open else "closed",
@@ -147,7 +147,7 @@ def _filtered(query: Any) -> Any:
     if status not in (None, "", "open", "closed"):
         raise BadQuery(_("status is open or closed."))
     if status:
-        cases = cases.filter(status__in=OPEN_STATUSES if status == "open" else FINAL_STATUSES)
+        cases = cases.filter(status__in=Case.Status.OPEN if status == "open" else Case.Status.FINAL)
     return cases
 
 

@@ -13,7 +13,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, Category
+from cases.models import Case, CaseEvent, CasePhoto, Category
 from cases.selectors import distance_m
 from grids.models import Compound
 
@@ -70,7 +70,7 @@ def nearby_open_cases(category: Category, lat: float, lng: float) -> list[tuple[
     dlat, dlng = _degrees(NEARBY_RADIUS_M, lat)
     rows = Case.objects.filter(
         category=category,
-        status__in=OPEN_STATUSES,
+        status__in=Case.Status.OPEN,
         lat__range=(lat - dlat, lat + dlat),
         lng__range=(lng - dlng, lng + dlng),
     ).order_by("-id")[:100]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cases import services as case_services
 from cases.models import Case
 from cases.photos import PhotoUpload
-from cases.workflow import BadInput, IllegalTransition
+from cases.workflow import BadInput, IllegalTransition, NonStaff
 from grids.selectors import PlaceFinder
 
 from .models import CallbackTask, Open311Client, PublicCategory, Rating, ReportPhoto, ResidentReport
@@ -107,7 +107,7 @@ def submit_report(values: ReportInput) -> ResidentReport:
                 lng=values.lng,
                 description=description,
                 address=values.address,
-                role="resident",
+                role=NonStaff.RESIDENT,
                 photos=[
                     PhotoUpload(content=p.content, name=p.name, lat=values.lat, lng=values.lng)
                     for p in photos

@@ -4,11 +4,11 @@ a registered panel (screen/panels.py)."""
 
 from typing import Any
 
-from devices.mqtt.broker_status import broker_warnings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from command_center.realtime import current_seqs
+from devices.mqtt.broker_status import broker_warnings
 from screen import panels_duty, panels_figures, panels_map  # noqa: F401  # each registers its panels
 from screen.panels import PANELS, ordered
 from screen.scope import BadScreenRequest, ScreenScope

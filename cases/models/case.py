@@ -155,12 +155,13 @@ class Case(models.Model):
     occurred_at = models.DateTimeField(_("occurred"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
-    filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
+    filed_at = models.DateTimeField(_("filed"), null=True, blank=True, db_index=True)  # statistics by period
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
-    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    # Indexed for the statistics, which count each step by period.
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, db_index=True)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True, db_index=True)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, db_index=True)
     stage_started_at = models.DateTimeField(_("current stage started"), default=timezone.now)
 
     # Deadlines per stage, and the current one (for the queue and the sweep).
@@ -211,6 +212,9 @@ class Case(models.Model):
         db_index=False,  # never looked up by this column on the hot paths; deletes are rare
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Drills, tests and benchmarks: the statistics never count them. A database default too, so that
+    # loaders writing rows with COPY (bench/cases_api.py) need not name the column.
+    drill = models.BooleanField(_("drill"), default=False, db_default=False, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -235,6 +239,12 @@ class Case(models.Model):
                 fields=["deadline"],
                 name="case_deadline_pending",
                 condition=models.Q(overdue=False, status__in=TIMED_STATUSES),
+            ),
+            # The overdue list and counts (statistics): running stages past their deadline.
+            models.Index(
+                fields=["deadline"],
+                name="case_overdue_running",
+                condition=models.Q(overdue=True, status__in=TIMED_STATUSES),
             ),
             # Merge candidates: open cases of a category near a point.
             models.Index(
@@ -309,7 +319,10 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="caseevent_case_at"),
+            models.Index(fields=["at"], name="caseevent_at"),  # statistics: the steps taken in a period
+        ]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
 

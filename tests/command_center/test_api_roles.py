@@ -90,6 +90,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/api/v1/mediations/{id}/follow-up/"):             (401,      200,        200,         403,     403,      200),
     ("GET",  "/api/v1/callback-tasks/"):                        (401,      200,        200,         403,     200,      200),
     ("POST", "/api/v1/callback-tasks/{id}/done/"):              (401,      200,        200,         403,     403,      200),
+    # stats
+    ("GET",  "/api/v1/stats/weekly/"):                          (401,      200,        403,         403,     200,      200),
+    ("GET",  "/api/v1/stats/kpis/"):                            (401,      200,        403,         403,     200,      200),
 }
 # fmt: on
 
@@ -239,6 +242,9 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("GET", "/api/v1/callback-tasks/"): _get(lambda w: "/api/v1/callback-tasks/"),
     ("POST", "/api/v1/callback-tasks/{id}/done/"): lambda w, role: (f"/api/v1/callback-tasks/{_callback(w)}/done/",
         {"note": "已回访，居民表示理解"}),
+    # stats
+    ("GET", "/api/v1/stats/weekly/"): _get(lambda w: "/api/v1/stats/weekly/?week=2026-W47"),
+    ("GET", "/api/v1/stats/kpis/"): _get(lambda w: "/api/v1/stats/kpis/?period=week&date=2026-11-20"),
 }  # fmt: skip
 # Writes anyone may make without an account: a street official's phone reports as a resident's does.
 PUBLIC_WRITES = {"/api/v1/resident-reports/", "/api/v1/resident-reports/{tracking_code}/rating/"}

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 from PIL import Image
 
-from cases.catalogue import ensure_default_catalogue
+from cases.defaults import ensure_default_catalogue
 from cases.models import Case
 from cases.photos import PhotoUpload
 from cases.workflow import apply_transition
