@@ -11,14 +11,14 @@ from .models import Department, PersonalDataAccess, User
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin[Department]):
     list_display = ["code", "name", "kind", "phone"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ["username", "first_name", "role", "department", "is_active"]
     list_filter = ["role", "department", "is_active"]
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Command center"), {"fields": ("role", "department", "phone")}))  # type: ignore[misc]

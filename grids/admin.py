@@ -4,24 +4,24 @@ from .models import Building, Community, Compound, District, DutyShift, Grid, St
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(admin.ModelAdmin[District]):
     list_display = ["code", "name"]
 
 
 @admin.register(Street)
-class StreetAdmin(admin.ModelAdmin):
+class StreetAdmin(admin.ModelAdmin[Street]):
     list_display = ["code", "name", "district", "leader"]
     filter_horizontal = ["officials"]
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(admin.ModelAdmin[Community]):
     list_display = ["code", "name", "street", "secretary"]
     list_filter = ["street"]
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(admin.ModelAdmin[Grid]):
     list_display = ["code", "name", "community", "centre_lat", "centre_lng"]
     list_filter = ["community"]
     search_fields = ["code", "name"]
@@ -29,7 +29,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(Compound)
-class CompoundAdmin(admin.ModelAdmin):
+class CompoundAdmin(admin.ModelAdmin[Compound]):
     list_display = ["code", "name", "community", "grid", "property_company"]
     list_filter = ["community"]
     search_fields = ["code", "name", "address"]
@@ -37,13 +37,13 @@ class CompoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.ModelAdmin):
+class BuildingAdmin(admin.ModelAdmin[Building]):
     list_display = ["name", "compound", "lat", "lng"]
     raw_id_fields = ["compound"]
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin):
+class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
     list_display = ["duty", "user", "grid", "starts_at", "ends_at"]
     list_filter = ["duty", "grid"]
     date_hierarchy = "starts_at"

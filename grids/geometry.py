@@ -27,7 +27,7 @@ def to_polygon(geojson: GeoJSON) -> Polygon:
         polygon = shape(geojson)
     except Exception as exc:  # shapely raises several types for bad coordinates
         raise GeometryError(f"boundary coordinates are not a polygon: {exc}") from exc
-    if polygon.is_empty or not polygon.is_valid:
+    if not isinstance(polygon, Polygon) or polygon.is_empty or not polygon.is_valid:
         raise GeometryError("boundary polygon is empty or self-intersecting")
     min_lng, min_lat, max_lng, max_lat = polygon.bounds
     if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):

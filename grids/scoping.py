@@ -31,11 +31,11 @@ def _join(path: str, lookup: str) -> str:
 
 
 def user_grid_ids(user: User) -> list[int]:
-    return list(user.grids.values_list("id", flat=True))  # type: ignore[attr-defined]
+    return list(user.grids.values_list("id", flat=True))
 
 
 def user_street_ids(user: User) -> list[int]:
-    return list(user.official_streets.values_list("id", flat=True))  # type: ignore[attr-defined]
+    return list(user.official_streets.values_list("id", flat=True))
 
 
 def scope_filter(user: User | None, paths: ScopePaths) -> Q | None:

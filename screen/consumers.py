@@ -27,15 +27,16 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 
+from accounts.models import User
 from command_center import stamps
 from command_center.realtime import current_seqs, events_of, user_group
 from screen.scope import HEALTH_ALARM_TYPES, BadScreenRequest, ScreenScope, grid_param, socket_scope
@@ -91,7 +92,10 @@ class GroupStream:
         self.wake = asyncio.Event()
         self.ready = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
-        self.layer = get_channel_layer()
+        layer = get_channel_layer()
+        if layer is None:
+            raise ImproperlyConfigured("the wall screen needs a channel layer (CHANNEL_LAYERS)")
+        self.layer = layer
         self.channel = ""
 
     async def start(self) -> None:
@@ -288,7 +292,7 @@ class ScreenConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4400)
             return
         try:
-            screen = await database_sync_to_async(socket_scope)(user, grid_id)
+            screen = await database_sync_to_async(socket_scope)(cast(User, user), grid_id)
         except PermissionDenied:
             await self.close(code=4403)
             return

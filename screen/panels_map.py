@@ -143,7 +143,8 @@ def track_rows(screen: ScreenScope, *, now: datetime) -> list[dict[str, Any]]:
     tracks = []
     for user_id, line in points.items():
         if len(line) > 2:
-            line = list(LineString(line).simplify(TRACK_TOLERANCE_DEGREES, preserve_topology=False).coords)
+            simple = LineString(line).simplify(TRACK_TOLERANCE_DEGREES, preserve_topology=False)
+            line = [(x, y) for x, y in simple.coords]
         recent = line[-TRACK_POINTS_PER_WORKER:]
         tracks.append({"id": user_id, "line": [[round(lat, 7), round(lng, 7)] for lng, lat in recent]})
     return tracks

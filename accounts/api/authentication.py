@@ -30,7 +30,7 @@ def cache_key(token_key: str) -> str:
 class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         ttl = settings.API_TOKEN_CACHE_SECONDS
-        found = cache.get(cache_key(key)) if ttl else None
+        found: tuple[Any, Any] | None = cache.get(cache_key(key)) if ttl else None
         if found is not None:
             return found
         try:

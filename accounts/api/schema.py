@@ -18,7 +18,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from accounts.api.permissions import StaffMember
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[dict[str, str]]):
     detail = serializers.CharField(help_text="What was wrong, in the caller's language.")
 
 
@@ -57,7 +57,7 @@ class ApiSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
             if str(code) not in responses:
-                responses[str(code)] = self._get_response_for_code(
+                responses[str(code)] = self._get_response_for_code(  # type: ignore[no-untyped-call]  # drf-spectacular's own helper, unannotated
                     OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]), str(code)
                 )
         return dict(sorted(responses.items()))
@@ -76,7 +76,7 @@ class ApiSchema(AutoSchema):
             if writes or strict:
                 codes.append(403)
         # An id that is not there; a page or cursor that is not one.
-        paged = self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
+        paged = self.method == "GET" and self._is_list_view() and self._get_paginator() is not None  # type: ignore[no-untyped-call]  # unannotated helper
         if "{" in self.path or paged:
             codes.append(404)
         if any(parameter["name"] == IDEMPOTENCY_KEY.name for parameter in parameters):

@@ -1,5 +1,8 @@
 """POST /api/v1/patrol-positions/: grid workers' phones upload where they walked (one or many points)."""
 
+from datetime import datetime
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -21,7 +24,7 @@ MAX_POSITIONS_PER_UPLOAD = 500
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
-class AwareDateTimeField(serializers.Field):
+class AwareDateTimeField(serializers.Field[datetime, str, str, Any]):
     """ISO 8601 with a UTC offset; a time without one is refused rather than guessed."""
 
     def to_internal_value(self, data):  # type: ignore[no-untyped-def]
@@ -42,7 +45,7 @@ class AwareDateTimeField(serializers.Field):
         return value.isoformat()
 
 
-class PatrolPositionSerializer(serializers.Serializer):
+class PatrolPositionSerializer(serializers.Serializer[dict[str, Any]]):
     lat = NumberField()
     lng = NumberField()
     accuracy = NumberField(required=False, allow_null=True)

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from grids.models import Compound, Grid
 
 
-class GridSerializer(serializers.ModelSerializer):
+class GridSerializer(serializers.ModelSerializer[Grid]):
     lat = serializers.FloatField(source="centre_lat", read_only=True)
     lng = serializers.FloatField(source="centre_lng", read_only=True)
     community_name = serializers.CharField(source="community.name", read_only=True)
@@ -13,7 +13,7 @@ class GridSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "community", "community_name", "boundary", "lat", "lng"]
 
 
-class CompoundSerializer(serializers.ModelSerializer):
+class CompoundSerializer(serializers.ModelSerializer[Compound]):
     lat = serializers.FloatField(source="centre_lat", read_only=True)
     lng = serializers.FloatField(source="centre_lng", read_only=True)
     property_company_name = serializers.CharField(

@@ -10,7 +10,7 @@ GRID_SCOPE = ScopePaths(grid="")
 COMPOUND_SCOPE = ScopePaths(grid="grid", department="property_company")
 
 
-class GridViewSet(viewsets.ReadOnlyModelViewSet):
+class GridViewSet(viewsets.ReadOnlyModelViewSet[Grid]):
     """Grids (网格) in the caller's scope, with boundary GeoJSON and a centre point inside it."""
 
     serializer_class = GridSerializer
@@ -22,7 +22,7 @@ class GridViewSet(viewsets.ReadOnlyModelViewSet):
         return scope_queryset(queryset, self.request.user, GRID_SCOPE)  # type: ignore[arg-type]
 
 
-class CompoundViewSet(viewsets.ReadOnlyModelViewSet):
+class CompoundViewSet(viewsets.ReadOnlyModelViewSet[Compound]):
     """Residential compounds (小区) in the caller's scope."""
 
     serializer_class = CompoundSerializer

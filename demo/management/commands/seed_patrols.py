@@ -38,7 +38,7 @@ class Command(BaseCommand):
         workers = User.objects.filter(role=User.Role.GRID_WORKER, is_active=True, grids__isnull=False)
         created = total = 0
         for index, worker in enumerate(workers.distinct().order_by("pk")):
-            grid = worker.grids.order_by("code").first()  # type: ignore[attr-defined]
+            grid = worker.grids.order_by("code").first()
             if grid is None:  # (filtered above; a grid removed meanwhile)
                 continue
             positions = _walk(grid, origin=midnight, start=start, end=now, every=every, phase=index * 0.37)
