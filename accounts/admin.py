@@ -45,7 +45,7 @@ class UserAdmin(BaseUserAdmin[User]):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(admin.ModelAdmin[PersonalDataAccess]):
     """The access log: read only, and only for administrators (it names who read whose data)."""
 
     list_display = ["occurred_at", "user", "field", "object_type", "object_label", "reason"]
