@@ -1,0 +1,6 @@
+"""People and places: flats, households, rentals (places.py), shops (shops.py), people needing care
+(care.py). Personal data (names, phones, ID numbers) is masked and logged by accounts/privacy.py."""
+
+from .places import BuildingUnit, Flat, Household, Person, Rental
+
+__all__ = ["BuildingUnit", "Flat", "Household", "Person", "Rental"]

@@ -1,0 +1,111 @@
+"""Reads of people and places, scoped to the caller (grids/scoping.py). Other apps (the worker's tasks,
+the map, the stats page, the SOS path) read through these."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts import privacy
+from accounts.models import User
+from grids.models import Building
+from grids.scoping import scope_queryset
+
+from .models import Flat, Household, Person, Rental
+from .scopes import BUILDING_SCOPE, FLAT_SCOPE, HOUSEHOLD_SCOPE, PERSON_SCOPE, RENTAL_SCOPE
+
+LEASE_ENDING_DAYS = 30
+
+
+def _today(today: date | None) -> date:
+    return today or timezone.localdate()
+
+
+def buildings(user: User) -> QuerySet[Building]:
+    return scope_queryset(Building.objects.select_related("compound__grid"), user, BUILDING_SCOPE)
+
+
+def flats(user: User) -> QuerySet[Flat]:
+    return scope_queryset(Flat.objects.select_related("unit__building__compound"), user, FLAT_SCOPE)
+
+
+def households(user: User) -> QuerySet[Household]:
+    return scope_queryset(Household.objects.select_related("flat__unit__building"), user, HOUSEHOLD_SCOPE)
+
+
+def people(user: User) -> QuerySet[Person]:
+    return scope_queryset(Person.objects.select_related("household__flat"), user, PERSON_SCOPE)
+
+
+def rentals(user: User) -> QuerySet[Rental]:
+    return scope_queryset(Rental.objects.select_related("flat__unit__building__compound"), user, RENTAL_SCOPE)
+
+
+def active_rentals(user: User, *, today: date | None = None) -> QuerySet[Rental]:
+    day = _today(today)
+    return rentals(user).filter(lease_start__lte=day, lease_end__gte=day)
+
+
+def leases_ending(
+    user: User, *, within_days: int = LEASE_ENDING_DAYS, today: date | None = None
+) -> QuerySet[Rental]:
+    """Leases running today that end within `within_days`: the grid worker checks the flat (task list),
+    the map marks the flat with a yellow triangle."""
+    day = _today(today)
+    return active_rentals(user, today=day).filter(lease_end__lte=day + timedelta(days=within_days))
+
+
+def people_by_id_number(user: User, id_number: str) -> QuerySet[Person]:
+    """Exact search by ID number: compares the keyed hash, never the number itself."""
+    digest = privacy.lookup_hash(id_number)
+    return people(user).filter(id_number_hash=digest) if digest else people(user).none()
+
+
+@dataclass(frozen=True)
+class FlatMark:
+    """How a flat is drawn on a building's page and on the map."""
+
+    flat: Flat
+    rented: bool  # blue
+    lease_ending: bool  # yellow triangle
+    lease_end: date | None
+    tenant_count: int
+
+
+def building_flats(user: User, building_id: int, *, today: date | None = None) -> list[FlatMark]:
+    """The flats of a building in the caller's scope, unit by unit, with their rental marks."""
+    day = _today(today)
+    running = Rental.objects.filter(lease_start__lte=day, lease_end__gte=day).order_by("-lease_end")
+    rows = (
+        flats(user)
+        .filter(unit__building_id=building_id)
+        .prefetch_related(Prefetch("rentals", queryset=running, to_attr="running"))
+        .order_by("unit__name", "floor", "room_number")
+    )
+    horizon = day + timedelta(days=LEASE_ENDING_DAYS)
+    marks = []
+    for flat in rows:
+        lease = flat.running[0] if flat.running else None
+        marks.append(
+            FlatMark(
+                flat=flat,
+                rented=lease is not None,
+                lease_ending=lease is not None and lease.lease_end <= horizon,
+                lease_end=lease.lease_end if lease else None,
+                tenant_count=lease.tenant_count if lease else 0,
+            )
+        )
+    return marks
+
+
+def building_rental_counts(user: User, *, today: date | None = None) -> QuerySet[Building]:
+    """Buildings annotated with `flat_count`, `rented_count` and `lease_ending_count`: the map's colours."""
+    day = _today(today)
+    running = Q(units__flats__rentals__lease_start__lte=day, units__flats__rentals__lease_end__gte=day)
+    ending = running & Q(units__flats__rentals__lease_end__lte=day + timedelta(days=LEASE_ENDING_DAYS))
+    return buildings(user).annotate(
+        flat_count=Count("units__flats", distinct=True),
+        rented_count=Count("units__flats", filter=running, distinct=True),
+        lease_ending_count=Count("units__flats", filter=ending, distinct=True),
+    )

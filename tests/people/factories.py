@@ -1,0 +1,58 @@
+"""Factories of people and places, in the grids of tests/factories.py."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from people.models import BuildingUnit, Flat, Household, Person, Rental
+from tests.factories import BuildingFactory
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BuildingUnit
+
+    building = factory.SubFactory(BuildingFactory)
+    name = factory.Sequence(lambda n: f"{n % 9 + 1}单元")
+
+
+class FlatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Flat
+
+    unit = factory.SubFactory(UnitFactory)
+    room_number = factory.Sequence(lambda n: f"{n % 30 + 1}0{n % 4 + 1}")
+    floor = 3
+    area_m2 = 68
+    use = Flat.Use.OWNER_OCCUPIED
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    flat = factory.SubFactory(FlatFactory)
+    number = factory.Sequence(lambda n: f"H{n:05d}")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    household = factory.SubFactory(HouseholdFactory)
+    name = "王建华"
+    phone = "13812345678"
+    relation = "户主"
+
+
+class RentalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rental
+
+    flat = factory.SubFactory(FlatFactory, use=Flat.Use.RENTED)
+    tenant_name = "赵小明"
+    tenant_phone = "13912345678"
+    tenant_count = 2
+    lease_start = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=200))
+    lease_end = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=165))
