@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import privacy
 
-from .models import BuildingUnit, Flat, Household, Person, Rental
+from .models import BuildingUnit, Flat, Household, Person, Rental, Shop, ShopInspection, ShopStaff
 
 
 @admin.register(BuildingUnit)
@@ -70,3 +70,23 @@ class RentalAdmin(admin.ModelAdmin[Rental]):
     list_display = ["flat", "tenant_count", "lease_start", "lease_end"]
     date_hierarchy = "lease_end"
     raw_id_fields = ["flat"]
+
+
+class ShopStaffInline(admin.TabularInline[ShopStaff, Shop]):
+    model = ShopStaff
+    extra = 0
+
+
+class ShopInspectionInline(admin.TabularInline[ShopInspection, Shop]):
+    model = ShopInspection
+    extra = 0
+    raw_id_fields = ["inspector"]
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin[Shop]):
+    list_display = ["name", "business", "grid", "licence_number", "licence_expiry"]
+    list_filter = ["business", "grid"]
+    search_fields = ["name", "licence_number", "address"]
+    raw_id_fields = ["compound"]
+    inlines = [ShopStaffInline, ShopInspectionInline]

@@ -12,10 +12,19 @@ from accounts.models import User
 from grids.models import Building
 from grids.scoping import scope_queryset
 
-from .models import Flat, Household, Person, Rental
-from .scopes import BUILDING_SCOPE, FLAT_SCOPE, HOUSEHOLD_SCOPE, PERSON_SCOPE, RENTAL_SCOPE
+from .models import Flat, Household, Person, Rental, Shop, ShopStaff
+from .scopes import (
+    BUILDING_SCOPE,
+    FLAT_SCOPE,
+    HOUSEHOLD_SCOPE,
+    PERSON_SCOPE,
+    RENTAL_SCOPE,
+    SHOP_SCOPE,
+    STAFF_SCOPE,
+)
 
 LEASE_ENDING_DAYS = 30
+CERTIFICATE_EXPIRING_DAYS = 30
 
 
 def _today(today: date | None) -> date:
@@ -109,3 +118,45 @@ def building_rental_counts(user: User, *, today: date | None = None) -> QuerySet
         rented_count=Count("units__flats", filter=running, distinct=True),
         lease_ending_count=Count("units__flats", filter=ending, distinct=True),
     )
+
+
+def shops(user: User) -> QuerySet[Shop]:
+    return scope_queryset(Shop.objects.select_related("grid", "compound"), user, SHOP_SCOPE)
+
+
+@dataclass(frozen=True)
+class ExpiringCertificate:
+    """A shop's business licence or a staff member's health certificate expiring (or expired): a task."""
+
+    kind: str  # "licence" or "health_certificate"
+    shop: Shop
+    staff: ShopStaff | None
+    expires_on: date
+    expired: bool
+
+
+def expiring_certificates(
+    user: User, *, within_days: int = CERTIFICATE_EXPIRING_DAYS, today: date | None = None
+) -> list[ExpiringCertificate]:
+    """Licences and health certificates of the caller's shops that expire within `within_days` or have
+    expired, soonest first: the grid worker asks the shop for the renewed one."""
+    day = _today(today)
+    horizon = day + timedelta(days=within_days)
+    found = [
+        ExpiringCertificate("licence", shop, None, shop.licence_expiry, shop.licence_expiry < day)
+        for shop in shops(user).filter(licence_expiry__lte=horizon)
+        if shop.licence_expiry is not None
+    ]
+    staff = scope_queryset(ShopStaff.objects.select_related("shop"), user, STAFF_SCOPE)
+    found += [
+        ExpiringCertificate(
+            "health_certificate",
+            member.shop,
+            member,
+            member.health_certificate_expiry,
+            member.health_certificate_expiry < day,
+        )
+        for member in staff.filter(health_certificate_expiry__lte=horizon)
+        if member.health_certificate_expiry is not None
+    ]
+    return sorted(found, key=lambda item: (item.expires_on, item.shop.pk))

@@ -2,5 +2,6 @@
 (care.py). Personal data (names, phones, ID numbers) is masked and logged by accounts/privacy.py."""
 
 from .places import BuildingUnit, Flat, Household, Person, Rental
+from .shops import Shop, ShopInspection, ShopStaff
 
-__all__ = ["BuildingUnit", "Flat", "Household", "Person", "Rental"]
+__all__ = ["BuildingUnit", "Flat", "Household", "Person", "Rental", "Shop", "ShopInspection", "ShopStaff"]

@@ -5,8 +5,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from people.models import BuildingUnit, Flat, Household, Person, Rental
-from tests.factories import BuildingFactory
+from people.models import BuildingUnit, Flat, Household, Person, Rental, Shop, ShopStaff
+from tests.factories import BuildingFactory, GridFactory
 
 
 class UnitFactory(factory.django.DjangoModelFactory):
@@ -56,3 +56,28 @@ class RentalFactory(factory.django.DjangoModelFactory):
     tenant_count = 2
     lease_start = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=200))
     lease_end = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=165))
+
+
+class ShopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shop
+
+    grid = factory.SubFactory(GridFactory)
+    name = factory.Sequence(lambda n: f"便民超市{n}")
+    business = "便利店"
+    address = factory.Sequence(lambda n: f"广中路{n}号")
+    contact_name = "陈志强"
+    contact_phone = "13700001111"
+    licence_number = factory.Sequence(lambda n: f"91310109MA1{n:07d}")
+    licence_expiry = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=400))
+
+
+class ShopStaffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShopStaff
+
+    shop = factory.SubFactory(ShopFactory)
+    name = "刘芳"
+    phone = "13600002222"
+    health_certificate_number = factory.Sequence(lambda n: f"JK{n:06d}")
+    health_certificate_expiry = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=200))
