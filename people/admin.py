@@ -10,7 +10,20 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import privacy
 
-from .models import BuildingUnit, Flat, Household, Person, Rental, Shop, ShopInspection, ShopStaff
+from .models import (
+    BuildingUnit,
+    CareCategory,
+    CarePerson,
+    Contact,
+    Flat,
+    Household,
+    Person,
+    Rental,
+    Shop,
+    ShopInspection,
+    ShopStaff,
+    Visit,
+)
 
 
 @admin.register(BuildingUnit)
@@ -90,3 +103,31 @@ class ShopAdmin(admin.ModelAdmin[Shop]):
     search_fields = ["name", "licence_number", "address"]
     raw_id_fields = ["compound"]
     inlines = [ShopStaffInline, ShopInspectionInline]
+
+
+@admin.register(CareCategory)
+class CareCategoryAdmin(admin.ModelAdmin[CareCategory]):
+    list_display = ["name", "code", "visit_interval_days", "sort_order"]
+    list_editable = ["visit_interval_days", "sort_order"]
+
+
+class ContactInline(admin.TabularInline[Contact, CarePerson]):
+    model = Contact
+    extra = 0
+
+
+@admin.register(CarePerson)
+class CarePersonAdmin(admin.ModelAdmin[CarePerson]):
+    list_display = ["person", "worker", "active"]
+    list_filter = ["categories", "active"]
+    raw_id_fields = ["person", "worker"]
+    filter_horizontal = ["categories"]
+    inlines = [ContactInline]
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin[Visit]):
+    list_display = ["care_person", "visitor", "visited_at", "place_checked"]
+    list_filter = ["place_checked"]
+    date_hierarchy = "visited_at"
+    raw_id_fields = ["care_person", "visitor"]

@@ -1,10 +1,10 @@
 """Reads of people and places, scoped to the caller (grids/scoping.py). Other apps (the worker's tasks,
 the map, the stats page, the SOS path) read through these."""
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts import privacy
@@ -12,15 +12,17 @@ from accounts.models import User
 from grids.models import Building
 from grids.scoping import scope_queryset
 
-from .models import Flat, Household, Person, Rental, Shop, ShopStaff
+from .models import CarePerson, Contact, Flat, Household, Person, Rental, Shop, ShopStaff, Visit
 from .scopes import (
     BUILDING_SCOPE,
+    CARE_SCOPE,
     FLAT_SCOPE,
     HOUSEHOLD_SCOPE,
     PERSON_SCOPE,
     RENTAL_SCOPE,
     SHOP_SCOPE,
     STAFF_SCOPE,
+    VISIT_SCOPE,
 )
 
 LEASE_ENDING_DAYS = 30
@@ -160,3 +162,106 @@ def expiring_certificates(
         if member.health_certificate_expiry is not None
     ]
     return sorted(found, key=lambda item: (item.expires_on, item.shop.pk))
+
+
+def care_people(user: User) -> QuerySet[CarePerson]:
+    queryset = CarePerson.objects.filter(active=True).select_related(
+        "person__household__flat__unit__building__compound", "worker"
+    )
+    return scope_queryset(queryset.prefetch_related("categories"), user, CARE_SCOPE)
+
+
+def visits(user: User) -> QuerySet[Visit]:
+    return scope_queryset(Visit.objects.select_related("care_person__person", "visitor"), user, VISIT_SCOPE)
+
+
+def visit_interval_days(care_person: CarePerson) -> int | None:
+    """The shortest interval of the person's categories (a lonely elderly veteran: weekly); None: no plan."""
+    intervals = [category.visit_interval_days for category in care_person.categories.all()]
+    return min(intervals) if intervals else None
+
+
+@dataclass(frozen=True)
+class OverdueVisit:
+    care_person: CarePerson
+    last_visit_at: datetime | None
+    due_at: datetime
+    days_overdue: int
+
+
+def overdue_visits(user: User, *, now: datetime | None = None) -> list[OverdueVisit]:
+    """People in the caller's scope whose next visit was due before `now`, longest overdue first: the
+    grid worker's tasks and the stats page. The first visit is due one interval after they were added."""
+    now = now or timezone.now()
+    rows = care_people(user).annotate(last_visit_at=Max("visits__visited_at"))
+    found = []
+    for care_person in rows:
+        interval = visit_interval_days(care_person)
+        if interval is None:
+            continue
+        last = care_person.last_visit_at
+        due_at = (last or care_person.since) + timedelta(days=interval)
+        if due_at < now:
+            found.append(OverdueVisit(care_person, last, due_at, (now - due_at).days))
+    return sorted(found, key=lambda item: item.due_at)
+
+
+@dataclass(frozen=True)
+class CareCard:
+    """What helpers need at once (the SOS path, the phone): who, where, needs, medicines, whom to call.
+    Names and phones come masked unless the caller asked for them unmasked (and logged it)."""
+
+    care_person_id: int
+    name: str
+    phone: str
+    address: str
+    building_id: int | None
+    compound_id: int | None
+    grid_id: int | None
+    categories: list[str]
+    needs: str
+    medicines: str
+    worker: str
+    contacts: list[dict[str, str]] = field(default_factory=list)
+
+
+def care_card(care_person: CarePerson, *, unmasked: bool = False) -> CareCard:
+    person = care_person.person
+    show_name = (lambda value: value) if unmasked else privacy.mask_name
+    show_phone = (lambda value: value) if unmasked else privacy.mask_phone
+    flat = person.household.flat if person.household else None
+    building = flat.unit.building if flat else None
+    contacts: list[Contact] = list(care_person.contacts.all())
+    return CareCard(
+        care_person_id=care_person.pk,
+        name=show_name(person.name),
+        phone=show_phone(person.phone),
+        address=str(flat) if flat else "",
+        building_id=building.pk if building else None,
+        compound_id=building.compound_id if building else None,
+        grid_id=building.compound.grid_id if building else None,
+        categories=[category.name for category in care_person.categories.all()],
+        needs=care_person.needs,
+        medicines=care_person.medicines,
+        worker=str(care_person.worker) if care_person.worker else "",
+        contacts=[
+            {
+                "kind": contact.get_kind_display(),
+                "name": show_name(contact.name),
+                "relation": contact.relation,
+                "phone": show_phone(contact.phone),
+            }
+            for contact in contacts
+        ],
+    )
+
+
+def care_card_for(care_person_id: int, *, unmasked: bool = False) -> CareCard | None:
+    """The card by id, unscoped: the SOS path reads it for the guard and the center, who are not in scope."""
+    care_person = (
+        CarePerson.objects.select_related("person__household__flat__unit__building__compound", "worker")
+        .prefetch_related("categories", "contacts")
+        .filter(pk=care_person_id)
+        .first()
+    )
+    return care_card(care_person, unmasked=unmasked) if care_person else None

@@ -5,7 +5,18 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from people.models import BuildingUnit, Flat, Household, Person, Rental, Shop, ShopStaff
+from people.models import (
+    BuildingUnit,
+    CareCategory,
+    CarePerson,
+    Contact,
+    Flat,
+    Household,
+    Person,
+    Rental,
+    Shop,
+    ShopStaff,
+)
 from tests.factories import BuildingFactory, GridFactory
 
 
@@ -81,3 +92,34 @@ class ShopStaffFactory(factory.django.DjangoModelFactory):
     phone = "13600002222"
     health_certificate_number = factory.Sequence(lambda n: f"JK{n:06d}")
     health_certificate_expiry = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=200))
+
+
+def category(code: str) -> CareCategory:
+    """One of the categories the migration adds (独居老人: elderly-living-alone, weekly)."""
+    return CareCategory.objects.get(code=code)
+
+
+class CarePersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CarePerson
+        skip_postgeneration_save = True
+
+    person = factory.SubFactory(PersonFactory, name="孙桂兰", phone="13512345678")
+    needs = "行动不便，耳背，敲门要大声"
+    medicines = "硝苯地平 每日两次"
+
+    @factory.post_generation
+    def categories(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create:
+            obj.categories.set([category(code) for code in (extracted or ["elderly-living-alone"])])
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    care_person = factory.SubFactory(CarePersonFactory)
+    kind = Contact.Kind.GUARDIAN
+    name = "孙立新"
+    relation = "儿子"
+    phone = "13987654321"
