@@ -88,12 +88,20 @@ def may_unmask(user: User, field: str) -> bool:
 
 
 def check_unmasked_read(user: User, fields: tuple[str, ...], reason: str) -> None:
-    """Raise PrivacyError unless `user` may read `fields` unmasked and said why."""
+    """Raise PrivacyError unless `user` may read every one of `fields` unmasked and said why."""
+    if unmaskable_fields(user, fields, reason) != tuple(fields):
+        raise PrivacyError(_("Your role may not read personal data unmasked."), 403)
+
+
+def unmaskable_fields(user: User, fields: tuple[str, ...], reason: str) -> tuple[str, ...]:
+    """Of `fields`, those `user` may read unmasked, having said why: PrivacyError without a reason (400)
+    or when the role may read none of them (403). The others stay masked."""
     if not reason.strip():
         raise PrivacyError(_("Say why you need the unmasked values (parameter reason)."), 400)
-    refused = [field for field in fields if not may_unmask(user, field)]
-    if refused:
+    allowed = tuple(field for field in fields if may_unmask(user, field))
+    if not allowed:
         raise PrivacyError(_("Your role may not read personal data unmasked."), 403)
+    return allowed
 
 
 def log_unmasked_read(user: User, obj: Model, field: str, reason: str) -> PersonalDataAccess:

@@ -67,6 +67,11 @@ def leases_ending(
     return active_rentals(user, today=day).filter(lease_end__lte=day + timedelta(days=within_days))
 
 
+def lease_is_ending(rental: Rental, *, today: date | None = None) -> bool:
+    day = _today(today)
+    return rental.active_on(day) and rental.lease_end <= day + timedelta(days=LEASE_ENDING_DAYS)
+
+
 def people_by_id_number(user: User, id_number: str) -> QuerySet[Person]:
     """Exact search by ID number: compares the keyed hash, never the number itself."""
     digest = privacy.lookup_hash(id_number)

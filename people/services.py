@@ -9,8 +9,8 @@ from django.utils import timezone
 from accounts.models import User
 from cases.selectors import distance_m
 
-from .constants import PLACE_CHECK_ACCURACY_M, PLACE_CHECK_RADIUS_M
-from .models import CarePerson, Household, Person, Shop, ShopInspection, Visit
+from .constants import CARE_CATEGORIES, PLACE_CHECK_ACCURACY_M, PLACE_CHECK_RADIUS_M
+from .models import CareCategory, CarePerson, Household, Person, Shop, ShopInspection, Visit
 
 
 @transaction.atomic
@@ -83,3 +83,11 @@ def record_visit(
     visit.full_clean()
     visit.save()
     return visit
+
+
+def ensure_care_categories() -> None:
+    """The default categories that are missing (the migration adds them; a flushed test database not)."""
+    for order, (code, name, days) in enumerate(CARE_CATEGORIES):
+        CareCategory.objects.get_or_create(
+            code=code, defaults={"name": name, "visit_interval_days": days, "sort_order": order}
+        )

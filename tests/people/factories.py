@@ -17,6 +17,7 @@ from people.models import (
     Shop,
     ShopStaff,
 )
+from people.services import ensure_care_categories
 from tests.factories import BuildingFactory, GridFactory
 
 
@@ -96,6 +97,7 @@ class ShopStaffFactory(factory.django.DjangoModelFactory):
 
 def category(code: str) -> CareCategory:
     """One of the categories the migration adds (独居老人: elderly-living-alone, weekly)."""
+    ensure_care_categories()
     return CareCategory.objects.get(code=code)
 
 
