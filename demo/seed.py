@@ -26,6 +26,7 @@ from devices.models import Scene, SensorPoint
 from grids.geometry import GeoJSON, polygon_centre
 from grids.models import Building, Community, Compound, District, DutyShift, Grid, Street
 from grids.selectors import PlaceFinder
+from people.demo import seed_demo_people
 
 REPORTED_MODELS: list[type[Model]] = [
     District, Street, Community, Grid, Compound, Building, Scene, SensorPoint, Department, User, DutyShift,
@@ -68,6 +69,7 @@ def seed_demo(*, today: date | None = None) -> SeedReport:
         report.created[SensorPoint] = _seed_points(plan)
         report.created[DutyShift] = _seed_roster(plan, today)
         ensure_default_catalogue()  # the case categories the demo cases and the console use
+        report.created.update(seed_demo_people(today=today))
     report.total = {model: model._default_manager.count() for model in REPORTED_MODELS}
     return report
 

@@ -97,7 +97,7 @@ def building_flats(user: User, building_id: int, *, today: date | None = None) -
         flats(user)
         .filter(unit__building_id=building_id)
         .prefetch_related(Prefetch("rentals", queryset=running, to_attr="running"))
-        .order_by("unit__name", "floor", "room_number")
+        .order_by("unit__name", "-floor", "room_number")
     )
     horizon = day + timedelta(days=LEASE_ENDING_DAYS)
     marks = []

@@ -53,7 +53,9 @@ def _show(value: str, kind: str, unmasked: tuple[str, ...]) -> str:
 def overview(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     context = {
-        "buildings": selectors.building_rental_counts(user).order_by("compound__name", "name")[:200],
+        "buildings": selectors.building_rental_counts(user).order_by("-flat_count", "compound__name", "id")[
+            :200
+        ],
         "leases": selectors.leases_ending(user).order_by("lease_end")[:50],
         "certificates": selectors.expiring_certificates(user)[:50],
         "overdue": selectors.overdue_visits(user)[:50],
