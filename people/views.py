@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db.models import F, Model
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -53,9 +53,9 @@ def _show(value: str, kind: str, unmasked: tuple[str, ...]) -> str:
 def overview(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     context = {
-        "buildings": selectors.building_rental_counts(user).order_by("-flat_count", "compound__name", "id")[
-            :200
-        ],
+        "buildings": selectors.building_rental_counts(user).order_by(
+            F("flat_count").desc(), "compound__name", "id"
+        )[:200],
         "leases": selectors.leases_ending(user).order_by("lease_end")[:50],
         "certificates": selectors.expiring_certificates(user)[:50],
         "overdue": selectors.overdue_visits(user)[:50],
