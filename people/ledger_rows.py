@@ -3,6 +3,7 @@ caller's rows are exported. A row that cannot be imported raises RowError with a
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -75,8 +76,26 @@ def _number(row: dict[str, str], column: str, default: int) -> int:
     return int(value)
 
 
-def _building(row: dict[str, str], user: User) -> Building:
-    building = selectors.buildings(user).filter(compound__code=row["小区编码"], name=row["楼栋"]).first()
+@dataclass
+class ImportContext:
+    """Who imports, and the places already found in this file: rows of one building ask once."""
+
+    user: User
+    buildings: dict[tuple[str, str], Building | None] = field(default_factory=dict)
+    flats: dict[tuple[int, str, str], Flat] = field(default_factory=dict)
+
+    def forget(self) -> None:
+        """After a failed row: what it created was rolled back with its savepoint."""
+        self.buildings.clear()
+        self.flats.clear()
+
+
+def _building(row: dict[str, str], context: ImportContext) -> Building:
+    key = (row["小区编码"], row["楼栋"])
+    if key not in context.buildings:
+        found = selectors.buildings(context.user).filter(compound__code=key[0], name=key[1])
+        context.buildings[key] = found.first()
+    building = context.buildings[key]
     if building is None:
         raise RowError(
             _("Building %(building)s of compound %(compound)s does not exist or is outside your area.")
@@ -85,13 +104,15 @@ def _building(row: dict[str, str], user: User) -> Building:
     return building
 
 
-def _flat(row: dict[str, str], user: User) -> Flat:
-    building = _building(row, user)
+def _flat(row: dict[str, str], context: ImportContext) -> Flat:
+    building = _building(row, context)
     if not row["单元"] or not row["室号"]:
         raise RowError(_("单元 and 室号 are required."))
-    unit, _created = BuildingUnit.objects.get_or_create(building=building, name=row["单元"][:30])
-    flat, _created = Flat.objects.get_or_create(unit=unit, room_number=row["室号"][:20])
-    return flat
+    key = (building.pk, row["单元"][:30], row["室号"][:20])
+    if key not in context.flats:
+        unit, _created = BuildingUnit.objects.get_or_create(building=building, name=key[1])
+        context.flats[key], _created = Flat.objects.get_or_create(unit=unit, room_number=key[2])
+    return context.flats[key]
 
 
 def _household(flat: Flat, number: str, registered: str = "") -> Household:
@@ -99,8 +120,8 @@ def _household(flat: Flat, number: str, registered: str = "") -> Household:
     household = households.filter(number=number).first() if number else households.first()
     if household is None:
         household = Household.objects.create(flat=flat, number=number[:30])
-    if registered:
-        household.registered = registered not in NOT_REGISTERED
+    if registered and household.registered != (registered not in NOT_REGISTERED):
+        household.registered = not household.registered
         household.save(update_fields=["registered"])
     return household
 
@@ -126,8 +147,8 @@ def _person(household: Household, row: dict[str, str], *, relation: str = "") ->
     return person, _("updated")
 
 
-def import_household_row(row: dict[str, str], user: User) -> str:
-    household = _household(_flat(row, user), row.get("户号", ""), row.get("户籍", ""))
+def import_household_row(row: dict[str, str], context: ImportContext) -> str:
+    household = _household(_flat(row, context), row.get("户号", ""), row.get("户籍", ""))
     person, done = _person(household, row, relation=row.get("与户主关系", "")[:20])
     return f"{done} {person}"
 
@@ -145,8 +166,8 @@ def export_households(user: User) -> Iterable[list[Any]]:
         ]  # fmt: skip
 
 
-def import_rental_row(row: dict[str, str], user: User) -> str:
-    flat = _flat(row, user)
+def import_rental_row(row: dict[str, str], context: ImportContext) -> str:
+    flat = _flat(row, context)
     start, end = _date(row, "租期开始"), _date(row, "租期结束")
     if start is None or end is None:  # required: _date raised already
         raise RowError(_("租期开始 and 租期结束 are required."))
@@ -175,8 +196,12 @@ def export_rentals(user: User) -> Iterable[list[Any]]:
         ]  # fmt: skip
 
 
-def import_shop_row(row: dict[str, str], user: User) -> str:
-    grid = scope_queryset(Grid.objects.all(), user, ScopePaths(grid="")).filter(code=row["网格编码"]).first()
+def import_shop_row(row: dict[str, str], context: ImportContext) -> str:
+    grid = (
+        scope_queryset(Grid.objects.all(), context.user, ScopePaths(grid=""))
+        .filter(code=row["网格编码"])
+        .first()
+    )
     if grid is None:
         raise RowError(_("Grid %(code)s does not exist or is outside your area.") % {"code": row["网格编码"]})
     if not row["名称"] or not row["地址"]:
@@ -211,9 +236,9 @@ def _categories(value: str) -> list[CareCategory]:
     return [found[name] for name in names]
 
 
-def import_care_row(row: dict[str, str], user: User) -> str:
+def import_care_row(row: dict[str, str], context: ImportContext) -> str:
     categories = _categories(row["类别"])
-    household = _household(_flat(row, user), "")
+    household = _household(_flat(row, context), "")
     person, _done = _person(household, row)
     care_person, created = CarePerson.objects.update_or_create(
         person=person,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from . import ledger_rows
-from .ledger_rows import RowError
+from .ledger_rows import ImportContext, RowError
 
 FORMATS = ("xlsx", "csv")
 MAX_ROWS = 100_000
@@ -36,7 +36,7 @@ class Ledger:
     title: str
     headers: list[str]  # the columns of the file, in order
     required: list[str]
-    import_row: Callable[[dict[str, str], User], str]  # writes one row, returns what it did; RowError
+    import_row: Callable[[dict[str, str], ImportContext], str]  # writes one row, says what; RowError
     export_rows: Callable[[User], Iterable[list[Any]]]
 
 
@@ -117,6 +117,7 @@ def import_ledger(*, code: str, content: bytes, file_format: str, user: User, co
     ledger = LEDGERS[code]
     records = _records(ledger, read_file(content, file_format))
     result = ImportResult(ledger=ledger, rows=len(records))
+    context = ImportContext(user=user)
     try:
         with transaction.atomic():
             for number, record in enumerate(records, start=2):  # row 1 holds the headers
@@ -124,11 +125,13 @@ def import_ledger(*, code: str, content: bytes, file_format: str, user: User, co
                     continue
                 try:
                     with transaction.atomic():  # a failed row's savepoint, so the next rows still check
-                        result.done.append((number, ledger.import_row(record, user)))
+                        result.done.append((number, ledger.import_row(record, context)))
                 except RowError as error:
                     result.errors.append((number, str(error)))
+                    context.forget()
                 except (ValidationError, IntegrityError) as error:
                     result.errors.append((number, _explain(error)))
+                    context.forget()
             if result.errors or not commit:
                 raise _Rollback
     except _Rollback:
