@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .auth import unlock_username
 from .forms import LockoutAdminAuthenticationForm
-from .models import Department, User
+from .models import Department, PersonalDataAccess, User
 
 
 @admin.register(Department)
@@ -42,6 +42,35 @@ class UserAdmin(BaseUserAdmin[User]):
             % {"count": len(users)},
             messages.SUCCESS,
         )
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin[PersonalDataAccess]):
+    """The access log: read only, and only for administrators (it names who read whose data)."""
+
+    list_display = ["occurred_at", "user", "field", "object_type", "object_label", "reason"]
+    list_filter = ["field", "object_type"]
+    search_fields = ["user__username", "object_label", "reason"]
+    date_hierarchy = "occurred_at"
+
+    def _admin(self, request: HttpRequest) -> bool:
+        user = request.user
+        return user.is_active and (user.is_superuser or getattr(user, "role", None) == User.Role.ADMIN)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._admin(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 admin.site.login_form = LockoutAdminAuthenticationForm

@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from accounts import checks  # noqa: F401  # registers the system checks
         from accounts.api import authentication  # noqa: F401  # connects the token cache's signals

@@ -70,3 +70,28 @@ class User(AbstractUser):
     @property
     def sees_whole_district(self) -> bool:
         return self.is_superuser or self.role in {self.Role.DISPATCHER, self.Role.ADMIN}
+
+
+class PersonalDataAccess(models.Model):
+    """One unmasked read of personal data (个人信息保护法): who read what, when and why. Written by
+    accounts.privacy only, never changed; admins read it."""
+
+    EXPORT = "export"
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="personal_data_accesses"
+    )
+    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100)  # app_label.model, or the export
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    object_label = models.CharField(_("object"), max_length=200, blank=True)
+    field = models.CharField(_("field"), max_length=40)  # name, phone, id_number or export
+    reason = models.CharField(_("reason"), max_length=500)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.field} {self.object_type}#{self.object_id}"

@@ -68,6 +68,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+# Personal data (accounts/privacy.py): Fernet keys, newest first, comma-separated (rotation: docs/deploy.md),
+# and the key of the HMAC that makes ID numbers searchable. Unset: derived from SECRET_KEY, with a warning.
+PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")
+PERSONAL_DATA_HASH_KEY = os.environ.get("PERSONAL_DATA_HASH_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

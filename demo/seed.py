@@ -28,6 +28,7 @@ from grids.models import Building, Community, Compound, District, DutyShift, Gri
 from grids.selectors import PlaceFinder
 from residents.demo_data import seed_demo_residents
 from residents.models import ResidentReport
+from people.demo import seed_demo_people
 
 REPORTED_MODELS: list[type[Model]] = [
     District, Street, Community, Grid, Compound, Building, Scene, SensorPoint, Department, User, DutyShift,
@@ -71,6 +72,7 @@ def seed_demo(*, today: date | None = None) -> SeedReport:
         report.created[DutyShift] = _seed_roster(plan, today)
         ensure_default_catalogue()  # the case categories the demo cases and the console use
         report.created[ResidentReport] = seed_demo_residents()
+        report.created.update(seed_demo_people(today=today))
     report.total = {model: model._default_manager.count() for model in REPORTED_MODELS}
     return report
 

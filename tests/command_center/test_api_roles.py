@@ -22,6 +22,7 @@ from residents.models import CallbackTask, Rating, ResidentReport
 from residents.services import new_tracking_code
 from tests.command_center.api_world import ROLES, World, build_world, credentials
 from tests.factories import CompoundFactory
+from tests.people.api_world import people_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +94,22 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     # stats
     ("GET",  "/api/v1/stats/weekly/"):                          (401,      200,        403,         403,     200,      200),
     ("GET",  "/api/v1/stats/kpis/"):                            (401,      200,        403,         403,     200,      200),
+    # people
+    ("GET",  "/api/v1/buildings/"):                             (401,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/buildings/{id}/"):                        (401,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/flats/"):                                 (401,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/flats/{id}/"):                            (401,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/rentals/"):                               (401,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/rentals/{id}/"):                          (401,      200,        200,         404,     200,      200),
+    ("GET",  "/api/v1/shops/"):                                 (401,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/shops/{id}/"):                            (401,      200,        200,         404,     200,      200),
+    ("GET",  "/api/v1/care-persons/"):                          (401,      200,        200,         200,     200,      200),
+    ("GET",  "/api/v1/care-persons/{id}/"):                     (401,      200,        200,         404,     200,      200),
+    ("GET",  "/api/v1/visits/"):                                (401,      200,        200,         200,     200,      200),
+    ("POST", "/api/v1/visits/"):                                (401,      403,        201,         403,     403,      201),
+    ("GET",  "/api/v1/visits/{id}/"):                           (401,      200,        200,         404,     200,      200),
+    ("GET",  "/api/v1/access-log/"):                            (401,      403,        403,         403,     403,      200),
+    ("GET",  "/api/v1/access-log/{id}/"):                       (401,      403,        403,         403,     403,      200),
 }
 # fmt: on
 
@@ -245,6 +262,23 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     # stats
     ("GET", "/api/v1/stats/weekly/"): _get(lambda w: "/api/v1/stats/weekly/?week=2026-W47"),
     ("GET", "/api/v1/stats/kpis/"): _get(lambda w: "/api/v1/stats/kpis/?period=week&date=2026-11-20"),
+    # people
+    ("GET", "/api/v1/buildings/"): _get(lambda w: "/api/v1/buildings/"),
+    ("GET", "/api/v1/buildings/{id}/"): _get(lambda w: f"/api/v1/buildings/{people_rows(w).building_id}/"),
+    ("GET", "/api/v1/flats/"): _get(lambda w: "/api/v1/flats/"),
+    ("GET", "/api/v1/flats/{id}/"): _get(lambda w: f"/api/v1/flats/{people_rows(w).flat.pk}/"),
+    ("GET", "/api/v1/rentals/"): _get(lambda w: "/api/v1/rentals/?ending=true"),
+    ("GET", "/api/v1/rentals/{id}/"): _get(lambda w: f"/api/v1/rentals/{people_rows(w).rental.pk}/"),
+    ("GET", "/api/v1/shops/"): _get(lambda w: "/api/v1/shops/"),
+    ("GET", "/api/v1/shops/{id}/"): _get(lambda w: f"/api/v1/shops/{people_rows(w).shop.pk}/"),
+    ("GET", "/api/v1/care-persons/"): _get(lambda w: "/api/v1/care-persons/"),
+    ("GET", "/api/v1/care-persons/{id}/"): _get(lambda w: f"/api/v1/care-persons/{people_rows(w).care_person.pk}/"),
+    ("GET", "/api/v1/visits/"): _get(lambda w: "/api/v1/visits/"),
+    ("POST", "/api/v1/visits/"): lambda w, role: ("/api/v1/visits/", {"care_person": people_rows(w).care_person.pk,
+                                                                       "note": "精神好"}),
+    ("GET", "/api/v1/visits/{id}/"): _get(lambda w: f"/api/v1/visits/{people_rows(w).visit.pk}/"),
+    ("GET", "/api/v1/access-log/"): _get(lambda w: "/api/v1/access-log/"),
+    ("GET", "/api/v1/access-log/{id}/"): _get(lambda w: f"/api/v1/access-log/{people_rows(w).access.pk}/"),
 }  # fmt: skip
 # Writes anyone may make without an account: a street official's phone reports as a resident's does.
 PUBLIC_WRITES = {"/api/v1/resident-reports/", "/api/v1/resident-reports/{tracking_code}/rating/"}

@@ -18,6 +18,7 @@ from schemathesis.engine import events, from_schema
 
 from command_center.wsgi import application
 from tests.command_center.api_world import ROLES, World, build_world
+from tests.people.api_world import people_rows
 
 CHECKS = [
     "not_a_server_error",
@@ -38,6 +39,7 @@ def _quick_passwords(settings):  # type: ignore[no-untyped-def]
 
 
 def config_for(world: World, role: str) -> schemathesis.Config:
+    rows = people_rows(world)
     ids = {
         "^/api/v1/cases/": [case.pk for case in world.cases.values()],
         "^/api/v1/alarms/": [world.alarm.pk, *(world.new_alarm().pk for _ in range(5))],
@@ -46,6 +48,14 @@ def config_for(world: World, role: str) -> schemathesis.Config:
         "^/api/v1/compounds/": [world.place.compound.pk],
         "^/api/v1/categories/": [world.category.pk],
         "^/api/v1/dead-letters/": [world.dead_letter.pk],
+        # people
+        "^/api/v1/buildings/": [rows.building_id],
+        "^/api/v1/flats/": [rows.flat.pk],
+        "^/api/v1/rentals/": [rows.rental.pk],
+        "^/api/v1/shops/": [rows.shop.pk],
+        "^/api/v1/care-persons/": [rows.care_person.pk],
+        "^/api/v1/visits/": [rows.visit.pk],
+        "^/api/v1/access-log/": [rows.access.pk],
     }
     # The in-process transport hands the body over as it comes: ask for it unzipped (the wall screen's
     # snapshot is gzipped for browsers, which unzip it themselves).

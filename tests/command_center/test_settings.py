@@ -31,6 +31,8 @@ def production_env():
         "ALLOWED_HOSTS": "command.example.org",
         "CSRF_TRUSTED_ORIGINS": "https://command.example.org",
         "HTTPS": "true",
+        "PERSONAL_DATA_KEY": "5Nq9bD0bq3m0f6xk3v7HkHq1d5l8a2Yc0n4JmQe2WcI=",
+        "PERSONAL_DATA_HASH_KEY": secrets.token_urlsafe(32),
     }
 
 
