@@ -26,9 +26,9 @@ from devices.models import Scene, SensorPoint
 from grids.geometry import GeoJSON, polygon_centre
 from grids.models import Building, Community, Compound, District, DutyShift, Grid, Street
 from grids.selectors import PlaceFinder
+from people.demo import seed_demo_people
 from residents.demo_data import seed_demo_residents
 from residents.models import ResidentReport
-from people.demo import seed_demo_people
 
 REPORTED_MODELS: list[type[Model]] = [
     District, Street, Community, Grid, Compound, Building, Scene, SensorPoint, Department, User, DutyShift,
