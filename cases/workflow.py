@@ -49,6 +49,7 @@ ROLE_LABELS = {
     ADMIN: _("Administrator"),
     SYSTEM: _("System"),
     RESIDENT: _("Resident"),
+    "gate_guard": _("Gate guard"),  # reports only: no transition names the role
 }
 # Roles that act on a case as its handler: they must be its assignee or in its department.
 FIELD_ROLES = frozenset({GRID_WORKER, HANDLER})
