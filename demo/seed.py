@@ -26,7 +26,7 @@ from devices.models import Scene, SensorPoint
 from grids.geometry import GeoJSON, polygon_centre
 from grids.models import Building, Community, Compound, District, DutyShift, Grid, Street
 from grids.selectors import PlaceFinder
-from mobile.demo import seed_demo_mobile
+from mobile.demo_seed import seed_demo_mobile
 
 REPORTED_MODELS: list[type[Model]] = [
     District, Street, Community, Grid, Compound, Building, Scene, SensorPoint, Department, User, DutyShift,

@@ -71,6 +71,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("POST", "/api/v1/cases/{id}/deny-extension/"):             (401,      200,        403,         403,     403,      200,  403),
     ("POST", "/api/v1/cases/{id}/reopen/"):                     (401,      200,        403,         403,     403,      200,  403),
     ("POST", "/api/v1/cases/{id}/rate/"):                       (401,      200,        403,         403,     403,      403,  403),
+    # mobile
+    ("GET",  "/api/v1/mobile/cases/{id}/context/"):             (401,      200,        200,         200,     200,      200,  200),
 }
 # fmt: on
 
@@ -158,6 +160,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], Request]] = {
     ("POST", "/api/v1/cases/{id}/deny-extension/"): _case_action("deny-extension", "dispatched"),
     ("POST", "/api/v1/cases/{id}/reopen/"): _case_action("reopen", "closed"),
     ("POST", "/api/v1/cases/{id}/rate/"): _case_action("rate", "closed", lambda w, c: {"stars": 4}),
+    # mobile
+    ("GET", "/api/v1/mobile/cases/{id}/context/"): _get(lambda w: f"/api/v1/mobile/cases/{w.cases['dispatched'].pk}/context/"),
 }  # fmt: skip
 
 

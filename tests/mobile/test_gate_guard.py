@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from cases.models import Case
-from mobile.demo import GUARD_USERNAME, seed_demo_mobile
+from mobile.demo_seed import GUARD_USERNAME, seed_demo_mobile
 from tests.cases.conftest import Place
 from tests.cases.factories import CaseFactory
 from tests.factories import CompoundFactory, UserFactory
