@@ -136,6 +136,7 @@
   function renderCase(row, context) {
     const mapNode = h("div", { className: "m-map", id: "m-map" });
     const pending = state.steps.filter(function (s) { return s.caseId === row.id; });
+    const busy = pending.some(function (s) { return s.state === "waiting" || s.state === "sending"; });
     V.fill(view, [
       h("a", { className: "m-back", href: "#/tasks", text: "‹ " + L10N.back }),
       h("section", { className: "m-section m-case-head" }, [
@@ -147,7 +148,8 @@
         h("p", { className: "m-hint", text: [row.department_name, row.assignee_name].filter(Boolean).join(" · ") }),
       ]),
       h("div", { id: "m-case-pending" }, [V.pendingSteps(pending)]),
-      actionButtons(row, context),
+      // A step of this case still waiting to be sent: no second one on top of what the page shows.
+      busy ? null : actionButtons(row, context),
       h("section", { className: "m-section" }, [mapNode, V.navLinks(row)]),
       V.contacts(context),
       V.readingsChart(context),

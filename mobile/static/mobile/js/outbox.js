@@ -14,6 +14,7 @@
   const db = new Dexie("dcc-mobile");
   db.version(1).stores({ outbox: "++seq, state", positions: "++id, sent", reads: "url" });
   const listeners = { change: [], result: [] };
+  const RETRY_MS = 3000;
   let flushing = false;
 
   function cookie(name) {
@@ -58,7 +59,9 @@
   }
 
   async function changed() {
-    emit("change", await db.outbox.orderBy("seq").toArray());
+    const steps = await db.outbox.orderBy("seq").toArray();
+    window.DCCOutbox.last = steps;  // what the page shows, read synchronously
+    emit("change", steps);
   }
 
   async function enqueue(step) {
@@ -96,7 +99,9 @@
         try {
           response = await send(step);
         } catch (error) {
-          await db.outbox.update(step.seq, { state: "waiting" });  // no network: try again later
+          // No network, or the answer was lost on the way: the same key again later.
+          await db.outbox.update(step.seq, { state: "waiting" });
+          if (navigator.onLine) setTimeout(flush, RETRY_MS);
           break;
         }
         if (response.status >= 500 || response.status === 429 || response.status === 408) {
@@ -159,7 +164,7 @@
   setInterval(flush, 15000);
 
   window.DCCOutbox = {
-    db: db, enqueue: enqueue, flush: flush, getJSON: getJSON, postJSON: postJSON, clearSent: clearSent,
+    db: db, last: [], enqueue: enqueue, flush: flush, getJSON: getJSON, postJSON: postJSON, clearSent: clearSent,
     steps: function () { return db.outbox.orderBy("seq").toArray(); },
     onChange: function (fn) { listeners.change.push(fn); },
     onResult: function (fn) { listeners.result.push(fn); },
