@@ -29,8 +29,11 @@ def camera_jpeg(width: int = 3000, height: int = 2000) -> bytes:
 
 
 @contextmanager
-def phone(live_url: str, *, username: str, lat: float, lng: float) -> Iterator[Any]:
-    """A logged-in page on a phone at (lat, lng); collects page errors in page.errors."""
+def phone(
+    live_url: str, *, username: str, lat: float, lng: float, clock_at: float | None = None
+) -> Iterator[Any]:
+    """A logged-in page on a phone at (lat, lng); collects page errors in page.errors. `clock_at`: the
+    page's clock is Playwright's, starting at that time (seconds since the epoch) and running."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -44,6 +47,9 @@ def phone(live_url: str, *, username: str, lat: float, lng: float) -> Iterator[A
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        if clock_at is not None:
+            page.clock.install(time=clock_at)
+            page.clock.resume()  # time flows; run_for() jumps ahead, firing the timers due on the way
         page.goto(f"{live_url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)

@@ -63,6 +63,8 @@
     badge.textContent = String(count);
   }
 
+  function onTasks() { return !location.hash || location.hash.startsWith("#/tasks"); }
+
   async function showTasks() {
     title.textContent = isGuard ? L10N.myReports : L10N.myTasks;
     try {
@@ -70,7 +72,7 @@
     } catch (error) {
       V.toast(L10N.loadFailed, "is-error");
     }
-    renderTasks();
+    if (onTasks()) renderTasks();  // not if the person went elsewhere meanwhile
   }
 
   function renderTasks() {
@@ -189,7 +191,7 @@
 
   function refresh() {
     if (state.caseId) return showCase(state.caseId);
-    if (!location.hash || location.hash.startsWith("#/tasks")) return showTasks();
+    if (onTasks()) return showTasks();
     return null;
   }
 

@@ -86,6 +86,7 @@
     const points = (await window.DCCOutbox.db.positions.toArray())
       .filter(function (p) { return Date.parse(p.recorded_at) >= today.getTime(); })
       .sort(function (a, b) { return Date.parse(a.recorded_at) - Date.parse(b.recorded_at); });
+    if (!location.hash.startsWith("#/patrol")) return;  // the person went elsewhere meanwhile
     const track = pieces(points);
     const mapNode = h("div", { className: "m-map m-map-tall", id: "m-patrol-map" });
     V.fill(view, [
@@ -105,7 +106,8 @@
     ]);
     if (window.L && points.length) {
       const last = points[points.length - 1];
-      const map = L.map(mapNode, { zoomControl: false, attributionControl: false }).setView([last.lat, last.lng], 16);
+      const map = L.map(mapNode, { zoomControl: false, attributionControl: false, preferCanvas: true });
+      map.fitBounds(points.map(function (p) { return [p.lat, p.lng]; }), { padding: [24, 24], maxZoom: 17 });
       L.tileLayer(options.tilesUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
       track.forEach(function (piece) {
         L.polyline(piece.map(function (p) { return [p.lat, p.lng]; }), { color: "#0b5cab", weight: 4 }).addTo(map);

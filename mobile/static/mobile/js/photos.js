@@ -86,7 +86,7 @@
           resolve({ lat: found.coords.latitude, lng: found.coords.longitude, accuracy: found.coords.accuracy });
         },
         function (error) { reject(new Error(error.message || "position unavailable")); },
-        { enableHighAccuracy: true, timeout: 15000, maximumAge: 10000 }
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 }  // a fresh fix: check-ins and tracks need where the phone is now
       );
     });
   }
