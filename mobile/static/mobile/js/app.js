@@ -249,6 +249,7 @@
     } catch (error) { /* no sound before the first touch */ }
   }
 
+  const alerted = new Set();
   if (window.DCCRealtime) {
     window.DCCMobileLive = window.DCCRealtime.connect({
       path: options.socketPath,
@@ -256,6 +257,11 @@
         let changed = false;
         events.forEach(function (event) {
           if (event.kind === "case" || event.kind === "notification") changed = true;
+          // The same event may come by two groups (the district's and the person's own): alert once.
+          const key = event.kind + ":" + event.id + ":" + event.version + ":" + event.event;
+          if (alerted.has(key)) return;
+          alerted.add(key);
+          if (alerted.size > 500) alerted.delete(alerted.values().next().value);
           const alert = alertFor(event);
           if (!alert) return;
           V.toast(alert.text, alert.critical ? "is-critical" : "is-info");
