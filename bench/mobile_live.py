@@ -16,18 +16,22 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-PASSWORD = "demo12345"
+PASSWORD = "demo12345"  # noqa: S105  (the demo accounts' documented password)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 def call(url: str, path: str, body: dict[str, Any] | None = None, token: str = "") -> Any:
-    request = urllib.request.Request(
+    # A URL of the bench's own server (http only).
+    request = urllib.request.Request(  # noqa: S310
         url + path,
         data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", **({"Authorization": f"Token {token}"} if token else {})},
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Token {token}"} if token else {}),
+        },
         method="POST" if body is not None else "GET",
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (the bench's own server)
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         return json.loads(response.read())
 
 
@@ -39,7 +43,9 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    dispatcher = call(args.url, "/api/v1/auth/token/", {"username": "dispatcher", "password": PASSWORD})["token"]
+    dispatcher = call(args.url, "/api/v1/auth/token/", {"username": "dispatcher", "password": PASSWORD})[
+        "token"
+    ]
     worker = call(args.url, "/api/v1/auth/token/", {"username": "gridworker", "password": PASSWORD})["token"]
     grid = call(args.url, "/api/v1/grids/", token=worker)["results"][0]
     lat, lng = grid["lat"], grid["lng"]
@@ -64,7 +70,8 @@ def main() -> None:
             call(args.url, f"/api/v1/cases/{case['id']}/dispatch/", {"assignee": "gridworker"}, dispatcher)
             page.wait_for_function(
                 "(title) => Array.from(document.querySelectorAll('.m-toast')).some(t => t.textContent.includes(title))",
-                arg=f"直播测试 {n}", timeout=10_000,
+                arg=f"直播测试 {n}",
+                timeout=10_000,
             )
             times.append((time.perf_counter() - started) * 1000)
         Path(args.shots).mkdir(parents=True, exist_ok=True)
