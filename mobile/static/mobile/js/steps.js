@@ -228,15 +228,22 @@
   }
 
   // A sensor alarm found false on site: the alarm is marked false (counted in its scene's false-alarm
-  // rate) through the alarms API; the note goes with it.
-  function falseAlarm(row, alarmId) {
-    const overlay = sheet(L10N.falseAlarm + " #" + row.id, [noteField(L10N.falseAlarmReason, true)], function () {
+  // rate, devices' alarms API), then the case is accepted if need be and handled with what was found.
+  async function falseAlarm(row, alarmId) {
+    const picker = photoPicker(L10N.photosAfter, stampValues(row, function () { return null; }));
+    const overlay = sheet(L10N.falseAlarm + " #" + row.id, [noteField(L10N.falseAlarmReason, true), picker], async function () {
       const note = overlay.querySelector("[name=note]").value.trim();
       if (!note) throw new Error(L10N.required);
-      return window.DCCOutbox.enqueue({
-        url: "/api/v1/alarms/" + alarmId + "/false-alarm/", fields: { note: note },
+      await window.DCCOutbox.enqueue({
+        url: "/api/v1/alarms/" + alarmId + "/false-alarm/", fields: {},
         label: L10N.falseAlarm + " #" + row.id, caseId: row.id, action: "false_alarm",
       });
+      const allowed = row.allowed_actions || [];
+      if (allowed.indexOf("accept") >= 0) await step(row, "accept", L10N.accept, { note: "" });
+      if (allowed.indexOf("accept") >= 0 || allowed.indexOf("handle") >= 0) {
+        const fields = Object.assign({ note: L10N.falseAlarm + "：" + note }, photoFields(picker.photos, null));
+        await step(row, "handle", L10N.submitHandled, fields, picker.photos);
+      }
     });
   }
 
