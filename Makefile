@@ -44,6 +44,11 @@ static/vendor/.built: package.json package-lock.json
 	   node_modules/leaflet.markercluster/dist/leaflet.markercluster.js.map \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css static/vendor/markercluster/
+	# The phones' page (/m/): Workbox's runtime for its service worker, Dexie (IndexedDB), compressorjs.
+	mkdir -p static/vendor/workbox static/vendor/dexie static/vendor/compressorjs
+	cp node_modules/workbox-sw/build/workbox-sw.js* node_modules/workbox-*/build/workbox-*.prod.js* static/vendor/workbox/
+	cp node_modules/dexie/dist/dexie.min.js node_modules/dexie/dist/dexie.min.js.map static/vendor/dexie/
+	cp node_modules/compressorjs/dist/compressor.min.js static/vendor/compressorjs/
 	touch $@
 
 # Translations are compiled and committed (locale/*/LC_MESSAGES/django.mo); this rebuilds them.

@@ -47,6 +47,7 @@ class User(AbstractUser):
         HANDLER = "handler", _("Department handler")
         OFFICIAL = "official", _("Street official")
         ADMIN = "admin", _("Administrator")
+        GATE_GUARD = "gate_guard", _("Gate guard")
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.GRID_WORKER)
     department = models.ForeignKey(

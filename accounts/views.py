@@ -18,14 +18,14 @@ from accounts.models import User
 
 # Where each role lands after logging in (the one place; change a row to move a role). Dispatchers
 # land on the console, their desk tool for filing, dispatching and closing; the wall screen runs on
-# the wall and is a link away. Grid workers and handlers get the console scoped to their cases until
-# their phones' page exists.
+# the wall and is a link away. Grid workers, handlers and gate guards work from their phones (/m/).
 LANDING_PAGES: dict[str, str] = {
     User.Role.DISPATCHER: "console",
     User.Role.ADMIN: "admin:index",
     User.Role.OFFICIAL: "screen",
-    User.Role.GRID_WORKER: "console",
-    User.Role.HANDLER: "console",
+    User.Role.GRID_WORKER: "mobile",
+    User.Role.HANDLER: "mobile",
+    User.Role.GATE_GUARD: "mobile",
 }
 
 

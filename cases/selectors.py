@@ -21,7 +21,7 @@ from .models import (
     WorkCalendar,
 )
 
-CASE_SCOPE = ScopePaths(grid="grid", department="department", assignee="assignee")
+CASE_SCOPE = ScopePaths(grid="grid", department="department", assignee="assignee", reporter="reporter")
 DEFAULT_CALENDAR = "default"
 
 # Calendars change a few times a year: keep them a minute per process (admin saves clear it here).

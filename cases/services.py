@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from grids.models import Compound, Grid
-from grids.scoping import user_grid_ids
+from grids.scoping import user_grid_ids, user_guarded_grid_ids
 from grids.selectors import PlaceFinder
 
 from . import db, workflow
@@ -125,9 +125,17 @@ def _place(
 
 def _check_reporter(who: str, reporter: User | None, grid_id: int | None) -> None:
     """A street official reads only; a grid worker reports inside their own grids (where they can see
-    the case afterwards)."""
+    the case afterwards); a gate guard inside the grids of the compounds they keep."""
     if who == User.Role.OFFICIAL:
         raise ActionForbidden(_("A street official may read cases, not create them."))
+    if (
+        who == User.Role.GATE_GUARD
+        and reporter is not None
+        and (grid_id is None or grid_id not in user_guarded_grid_ids(reporter))
+    ):
+        raise ActionForbidden(
+            _("A gate guard reports cases around their own compound; this place is not near it.")
+        )
     if (
         who == User.Role.GRID_WORKER
         and reporter is not None
@@ -225,7 +233,8 @@ def create_case(
         escalations = copy_policy(case)
         new = workflow.start_new_case(case, escalations, actor=reporter, role=who)
         if auto:
-            _auto_advance(new, now)
+            # A gate guard's report goes to the department its category names, without a dispatcher.
+            _auto_advance(new, now, route=who == User.Role.GATE_GUARD)
         _fire_due_steps(new, now)
         creation = workflow.insert_new_case(new)
         if photos:
@@ -250,17 +259,18 @@ def _fire_due_steps(new: workflow.NewCase, now: datetime) -> None:
             continue  # not due in the case's status: the deadline sweep looks again
 
 
-def _auto_advance(new: workflow.NewCase, now: datetime) -> None:
+def _auto_advance(new: workflow.NewCase, now: datetime, *, route: bool = False) -> None:
+    """File and dispatch the new case as its category says (`route`: file and dispatch it anyway)."""
     case = new.case
     category = case.category
-    if not (category.auto_file or case.emergency):
+    if not (category.auto_file or case.emergency or route):
         return
     if case.source != Case.Source.SENSOR and merge_candidates(
         category=category, lat=case.lat, lng=case.lng, exclude_id=case.pk
     ):
         return  # a possible duplicate: the dispatcher decides
     workflow.advance_new_case(new, action="file", at=now)
-    if category.auto_dispatch or case.emergency:
+    if category.auto_dispatch or case.emergency or route:
         try:
             workflow.advance_new_case(new, action="dispatch", at=now)
         except BadInput:

@@ -26,6 +26,7 @@ from devices.models import Scene, SensorPoint
 from grids.geometry import GeoJSON, polygon_centre
 from grids.models import Building, Community, Compound, District, DutyShift, Grid, Street
 from grids.selectors import PlaceFinder
+from mobile.demo_seed import seed_demo_mobile
 from people.demo import seed_demo_people
 from residents.demo_data import seed_demo_residents
 from residents.models import ResidentReport
@@ -70,6 +71,7 @@ def seed_demo(*, today: date | None = None) -> SeedReport:
         report.created.update(_seed_geography(plan))
         report.created[SensorPoint] = _seed_points(plan)
         report.created[DutyShift] = _seed_roster(plan, today)
+        report.created[User] += seed_demo_mobile(password_hash=_demo_password_hash(plan))
         ensure_default_catalogue()  # the case categories the demo cases and the console use
         report.created[ResidentReport] = seed_demo_residents()
         report.created.update(seed_demo_people(today=today))
@@ -103,6 +105,14 @@ def _seed_users(plan: DemoPlan) -> int:
         for u in plan.users
     ]
     return len(_create_missing(User, rows, existing, lambda u: u.username))
+
+
+def _demo_password_hash(plan: DemoPlan) -> str:
+    """The hash the demo accounts share, for the accounts other apps' demo data adds."""
+    shared = User.objects.filter(username__in=[u.username for u in plan.users]).values_list(
+        "password", flat=True
+    )
+    return shared.first() or make_password(DEMO_PASSWORD)
 
 
 def _seed_geography(plan: DemoPlan) -> dict[type[Model], int]:

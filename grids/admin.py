@@ -34,6 +34,7 @@ class CompoundAdmin(admin.ModelAdmin[Compound]):
     list_filter = ["community"]
     search_fields = ["code", "name", "address"]
     raw_id_fields = ["grid", "property_company"]
+    filter_horizontal = ["guards"]
 
 
 @admin.register(Building)

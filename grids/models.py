@@ -133,6 +133,9 @@ class Compound(Area):
         on_delete=models.SET_NULL,
         related_name="compounds",
     )
+    guards = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("gate guards"), blank=True, related_name="guarded_compounds"
+    )
 
     class Meta:
         ordering = ["code"]
@@ -166,6 +169,7 @@ class DutyShift(models.Model):
         GRID_WORKER = "grid_worker", _("On-duty grid worker")
         DUTY_CHIEF = "duty_chief", _("Duty chief")
         DISPATCHER = "dispatcher", _("Dispatcher on duty")
+        GATE_GUARD = "gate_guard", _("Gate guard on duty")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duty_shifts")
     duty = models.CharField(_("duty"), max_length=20, choices=Duty.choices)

@@ -6,7 +6,8 @@ filter lists). A model says how it reaches a grid, a department and an assignee 
 - dispatcher, admin, superuser: the whole district;
 - street official: everything in their streets;
 - grid worker: what lies in their grids, plus what is assigned to them;
-- department handler: what is dispatched to their department, plus what is assigned to them.
+- department handler: what is dispatched to their department, plus what is assigned to them;
+- gate guard: what they reported, plus what is assigned to them.
 """
 
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class ScopePaths:
     grid: str | None  # lookup path to grids.Grid; "" when the model is Grid itself; None: not located
     department: str | None = None  # lookup path to accounts.Department
     assignee: str | None = None  # lookup path to the assigned user
+    reporter: str | None = None  # lookup path to the user who reported it
 
 
 def _join(path: str, lookup: str) -> str:
@@ -36,6 +38,11 @@ def user_grid_ids(user: User) -> list[int]:
 
 def user_street_ids(user: User) -> list[int]:
     return list(user.official_streets.values_list("id", flat=True))
+
+
+def user_guarded_grid_ids(user: User) -> list[int]:
+    """The grids of the compounds a gate guard keeps."""
+    return list(user.guarded_compounds.values_list("grid_id", flat=True).distinct())  # type: ignore[attr-defined]
 
 
 def scope_filter(user: User | None, paths: ScopePaths) -> Q | None:
@@ -59,6 +66,8 @@ def scope_filter(user: User | None, paths: ScopePaths) -> Q | None:
         if paths.department is None or user.department_id is None:
             return mine
         return Q(**{paths.department: user.department_id}) | mine
+    if user.role == User.Role.GATE_GUARD:
+        return Q(**{paths.reporter: user.pk}) | mine if paths.reporter else mine
     return nothing
 
 

@@ -1,5 +1,11 @@
 """The phones' web app."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("m/", views.app, name="mobile"),
+    path("m/sw.js", views.service_worker, name="mobile-sw"),
+    path("m/manifest.webmanifest", views.manifest, name="mobile-manifest"),
+]

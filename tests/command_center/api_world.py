@@ -3,7 +3,8 @@ Schemathesis): cases in every state, sensor points with alarms, a dead letter.
 
 The street official is the street's own (they see its rows), so a refused write is the read-only rule
 and not a 404 of scope; the handler works for the property company the cases are dispatched to; the
-grid worker works the cases' grid and is their assignee."""
+grid worker works the cases' grid and is their assignee; the gate guard keeps the cases' compound (and
+reported them all: a guard sees what they reported)."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,9 +22,9 @@ from devices.models import Alarm, DeadLetter, SensorPoint
 from tests.cases.conftest import Place, make_place
 from tests.cases.factories import CaseFactory, CategoryFactory
 from tests.devices.factories import scene
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
-ROLES = ("anonymous", "dispatcher", "grid_worker", "handler", "official", "admin")
+ROLES = ("anonymous", "dispatcher", "grid_worker", "handler", "official", "admin", "gate_guard")
 _numbers = count(1)
 
 
@@ -62,6 +63,7 @@ class World:
             "extension_until": now + timedelta(days=1) if status in ("dispatched", "in_progress") else None,
             "status_before_suspend": "dispatched" if status == "suspended" else "",
             "evaluation": "good" if status == "closed" else "",
+            "reporter": self.users["gate_guard"],
             **fields,
         }
         return CaseFactory(**values)  # type: ignore[no-any-return]
@@ -91,7 +93,9 @@ def build_world() -> World:
         "handler": place.property_handler,
         "official": place.leader,  # an official of the place's street
         "admin": place.admin,
+        "gate_guard": UserFactory(username="guard", role=User.Role.GATE_GUARD),
     }
+    place.compound.guards.add(users["gate_guard"])
     tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
     category = CategoryFactory(code="world-litter", parent=Category.objects.get(code="appearance"))
     world = World(

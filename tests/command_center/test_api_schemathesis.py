@@ -42,6 +42,7 @@ def config_for(world: World, role: str) -> schemathesis.Config:
     rows = people_rows(world)
     ids = {
         "^/api/v1/cases/": [case.pk for case in world.cases.values()],
+        "^/api/v1/mobile/cases/": [case.pk for case in world.cases.values()],
         "^/api/v1/alarms/": [world.alarm.pk, *(world.new_alarm().pk for _ in range(5))],
         "^/api/v1/sensor-points/": [world.point.pk],
         "^/api/v1/grids/": [world.place.grid.pk],
