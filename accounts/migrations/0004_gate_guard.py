@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_content_types'),
+        ('accounts', '0003_personal_data_access'),
     ]
 
     operations = [
