@@ -155,7 +155,7 @@ def closed_per_handler(cases: QuerySet[Case], period: Period, calendar: WorkCale
 
 def overdue_now(cases: QuerySet[Case]) -> QuerySet[Case]:
     """超期: the cases whose running stage is past its deadline (marked by the sweep)."""
-    return cases.filter(overdue=True, status__in=Case.TIMED_STATUSES)
+    return cases.filter(overdue=True, status__in=Case.Status.TIMED)
 
 
 def case_kpis(
