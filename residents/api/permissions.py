@@ -10,7 +10,8 @@ from accounts.models import User
 
 
 class CommunityStaff(StaffMember):
-    """Dispatchers, grid workers (community staff) and administrators; officials read; handlers do not."""
+    """Dispatchers, grid workers (community staff) and administrators; officials read; department handlers
+    and gate guards do not."""
 
     message = _("Mediation is for the street's and the communities' staff.")
 
@@ -18,4 +19,5 @@ class CommunityStaff(StaffMember):
         if not super().has_permission(request, view):
             self.message = StaffMember.message  # signed out (401) or a street official's write
             return False
-        return bool(request.user.is_superuser or request.user.role != User.Role.HANDLER)  # type: ignore[union-attr]
+        outside = {User.Role.HANDLER, User.Role.GATE_GUARD}
+        return bool(request.user.is_superuser or request.user.role not in outside)  # type: ignore[union-attr]
