@@ -83,7 +83,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("GET",  "/api/v1/resident-reports/nearby/"):               (200,      200,        200,         200,     200,      200,  200),
     ("GET",  "/api/v1/resident-reports/{tracking_code}/"):      (200,      200,        200,         200,     200,      200,  200),
     ("POST", "/api/v1/resident-reports/{tracking_code}/rating/"): (201,    201,        201,         201,     201,      201,  201),
-    ("GET",  "/api/v1/cases/{id}/resident-reports/"):           (401,      200,        200,         200,     200,      200,  404),
+    ("GET",  "/api/v1/cases/{id}/resident-reports/"):           (401,      200,        200,         200,     200,      200,  200),
     ("GET",  "/api/v1/mediators/"):                             (401,      200,        200,         403,     200,      200,  403),
     ("GET",  "/api/v1/mediations/"):                            (401,      200,        200,         403,     200,      200,  403),
     ("POST", "/api/v1/mediations/"):                            (401,      201,        201,         403,     403,      201,  403),
