@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +20,17 @@ from .models import (
     WorkCalendar,
 )
 
+# Django's admin classes are generic only in the type stubs (not subscriptable at run time).
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin[Any]
+    TabularInline = admin.TabularInline[Any, Any]
+else:
+    ModelAdmin = admin.ModelAdmin
+    TabularInline = admin.TabularInline
+
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = [
         "code", "name", "parent", "kind", "severity", "default_department_kind", "clock_type", "file_limit",
         "dispatch_limit", "handle_limit", "verify_limit", "auto_file", "auto_dispatch", "enabled",
@@ -57,7 +67,7 @@ class CategoryAdmin(admin.ModelAdmin):
     )
 
 
-class CalendarYearInline(admin.TabularInline):
+class CalendarYearInline(TabularInline):
     model = CalendarYear
     extra = 0
     fields = ["year", "checked", "source"]
@@ -65,7 +75,7 @@ class CalendarYearInline(admin.TabularInline):
 
 
 @admin.register(WorkCalendar)
-class WorkCalendarAdmin(admin.ModelAdmin):
+class WorkCalendarAdmin(ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -78,14 +88,14 @@ class WorkCalendarAdmin(admin.ModelAdmin):
     inlines = [CalendarYearInline]
 
 
-class CalendarDayInline(admin.TabularInline):
+class CalendarDayInline(TabularInline):
     model = CalendarDay
     extra = 1
     fields = ["date", "kind", "name"]
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(ModelAdmin):
     list_display = ["calendar", "year", "notice_check", "source"]
     list_filter = ["calendar", "checked"]
     inlines = [CalendarDayInline]
@@ -100,14 +110,14 @@ class CalendarYearAdmin(admin.ModelAdmin):
         )
 
 
-class EscalationStepInline(admin.TabularInline):
+class EscalationStepInline(TabularInline):
     model = EscalationStep
     extra = 1
     fields = ["position", "anchor", "after_minutes", "target", "channels", "until"]
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(admin.ModelAdmin):
+class EscalationPolicyAdmin(ModelAdmin):
     list_display = ["code", "name", "category", "severity", "repeat_limit", "repeat_every_minutes", "enabled"]
     list_filter = ["enabled", "severity"]
     raw_id_fields = ["category"]
@@ -115,13 +125,13 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(DispatchRule)
-class DispatchRuleAdmin(admin.ModelAdmin):
+class DispatchRuleAdmin(ModelAdmin):
     list_display = ["__str__", "category", "community", "grid", "department", "enabled"]
     list_filter = ["enabled", "category"]
     raw_id_fields = ["category", "community", "grid", "department"]
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
@@ -141,7 +151,7 @@ class CaseEventInline(admin.TabularInline):
         return False
 
 
-class CaseEscalationInline(admin.TabularInline):
+class CaseEscalationInline(TabularInline):
     model = CaseEscalation
     extra = 0
     can_delete = False
@@ -161,7 +171,7 @@ class CaseEscalationInline(admin.TabularInline):
         return False
 
 
-class CasePhotoInline(admin.TabularInline):
+class CasePhotoInline(TabularInline):
     model = CasePhoto
     extra = 0
     can_delete = False
@@ -172,7 +182,7 @@ class CasePhotoInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ModelAdmin):
     """Read-only here: status changes go through the workflow (console, API), which audits them."""
 
     list_display = [
@@ -202,7 +212,7 @@ class CaseAdmin(admin.ModelAdmin):
         return False
 
 
-class NotificationAttemptInline(admin.TabularInline):
+class NotificationAttemptInline(TabularInline):
     model = NotificationAttempt
     extra = 0
     can_delete = False
@@ -213,7 +223,7 @@ class NotificationAttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ModelAdmin):
     list_display = ["id", "channel", "recipient", "address", "subject", "status", "attempts", "created_at"]
     list_filter = ["status", "channel"]
     search_fields = ["subject", "address", "idempotency_key"]

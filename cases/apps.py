@@ -8,9 +8,22 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from .models import CalendarDay, CalendarYear, WorkCalendar
+        # Models and what reads them can be imported only once the app registry is ready.
+        from accounts.models import Department
+
+        from .catalogue import catalogue_cache
+        from .models import (
+            CalendarDay,
+            CalendarYear,
+            Category,
+            EscalationPolicy,
+            EscalationStep,
+            WorkCalendar,
+        )
         from .selectors import clear_calendar_cache
 
+        # New cases read categories (with their default departments) and escalation policies from it.
+        catalogue_cache.clear_on(Category, EscalationPolicy, EscalationStep, Department)
         # This process sees calendar edits at once; other processes within a minute (selectors cache).
         for model in (WorkCalendar, CalendarYear, CalendarDay):
             for signal in (post_save, post_delete):

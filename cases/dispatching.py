@@ -15,12 +15,11 @@ The dispatcher overrides all of this by naming a department or person.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
-
-from command_center.models import Department, User
+from accounts.models import Department, User
 from grids.models import DutyShift
 from grids.selectors import on_duty
 
+from . import db
 from .models import Case, Category
 
 
@@ -35,24 +34,12 @@ def _categories(category: Category) -> list[Category]:
     return [category, category.parent] if category.parent_id and category.parent else [category]
 
 
-_RULES = (
-    "SELECT id, category_id, grid_id, community_id, department_id FROM cases_dispatchrule"
-    " WHERE enabled AND (category_id IS NULL OR category_id IN ({categories}))"
-    " AND (grid_id IS NULL OR grid_id = %s) AND (community_id IS NULL OR community_id = %s)"
-)
-
-
 def _rule_department(case: Case) -> Department | None:
     categories = _categories(case.category)
     category_ids = [c.pk for c in categories]
     # Fixed SQL (compiling the ORM query cost ten times running it), and the department read only when
     # a rule applies: most cases match none.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _RULES.format(categories=", ".join(["%s"] * len(category_ids))),  # placeholders only
-            [*category_ids, case.grid_id, case.community_id],
-        )
-        rules = cursor.fetchall()
+    rules = db.dispatch_rules(category_ids, case.grid_id, case.community_id)
 
     def score(rule: tuple[int, int | None, int | None, int | None, int]) -> tuple[int, int, int]:
         pk, category_id, grid_id, community_id, _department_id = rule

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -19,10 +19,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from command_center.models import User
+from accounts.models import User
 from grids.models import Community, DutyShift, Street
 from grids.selectors import on_duty
 
+from .catalogue import cached_catalogue
+from .errors import IllegalTransition
 from .models import (
     Case,
     CaseEscalation,
@@ -35,13 +37,10 @@ from .models import (
     StepAnchor,
     StepUntil,
 )
-
-if TYPE_CHECKING:
-    from .workflow import NewCase
+from .newcase import Firing, NewCase
+from .notify import send_notifications
 
 S = Case.Status
-# After acceptance the "until accepted" steps stop; a reopened or reworked case is dispatched again.
-ACCEPTED_STATUSES = frozenset({S.IN_PROGRESS, S.HANDLED, S.VERIFIED})
 
 
 PolicySteps = tuple[EscalationPolicy, list[EscalationStep]]
@@ -49,8 +48,6 @@ PolicySteps = tuple[EscalationPolicy, list[EscalationStep]]
 
 def _policy_and_steps(category: Category, severity: str) -> PolicySteps | None:
     """The most specific enabled policy: category+severity, category, major category, then any."""
-    from .catalogue import cached_catalogue
-
     candidates = [category.pk, category.parent_id, None] if category.parent_id else [category.pk, None]
     policies = [
         (policy, steps)
@@ -97,16 +94,16 @@ def copy_policy(case: Case) -> list[CaseEscalation]:
 
 
 def is_finished(step: CaseEscalation, case: Case) -> bool:
-    if case.status in Case.FINAL_STATUSES:
+    if case.status in Case.Status.FINAL:
         return True
-    return step.until == StepUntil.ACCEPTED and case.status in ACCEPTED_STATUSES
+    return step.until == StepUntil.ACCEPTED and case.status in S.ACCEPTED
 
 
 def _unfinished(case: Case) -> Q | None:
     """is_finished as a filter: the steps that still run for the case in its status (None: none do)."""
-    if case.status in Case.FINAL_STATUSES:
+    if case.status in Case.Status.FINAL:
         return None
-    if case.status in ACCEPTED_STATUSES:
+    if case.status in S.ACCEPTED:
         return ~Q(until=StepUntil.ACCEPTED)
     return Q()
 
@@ -123,9 +120,9 @@ def stop_finished_steps(case: Case, steps: list[CaseEscalation] | None = None) -
                 step.due_at = None
         return
     waiting = case.escalations.filter(state=CaseEscalation.State.WAITING)
-    if case.status in Case.FINAL_STATUSES:
+    if case.status in Case.Status.FINAL:
         waiting.update(state=CaseEscalation.State.STOPPED, due_at=None)
-    elif case.status in ACCEPTED_STATUSES:
+    elif case.status in S.ACCEPTED:
         waiting.filter(until=StepUntil.ACCEPTED).update(state=CaseEscalation.State.STOPPED, due_at=None)
 
 
@@ -217,8 +214,6 @@ def message_for(case: Case, *, reason: str) -> tuple[str, str]:
 
 def _check_due(step: CaseEscalation | None, case: Case, now: datetime) -> CaseEscalation:
     """The step, if it may fire now (the case machine's rule for "escalate")."""
-    from .workflow import IllegalTransition
-
     if (
         step is None
         or step.state != CaseEscalation.State.WAITING
@@ -315,15 +310,7 @@ def fire_step(case: Case, *, step_id: int, now: datetime) -> dict[str, Any]:
     return details
 
 
-class Firing(NamedTuple):
-    """A step of a new case fired before the case was inserted (its fire count and time are on it): its
-    notifications are written after."""
-
-    step: CaseEscalation
-    users: list[User]
-
-
-def fire_new_step(new: "NewCase", *, position: int, now: datetime) -> dict[str, Any]:
+def fire_new_step(new: NewCase, *, position: int, now: datetime) -> dict[str, Any]:
     """fire_step for a case not inserted yet: the step changes in memory and the firing is kept on
     `new`; insert_new_case writes its notifications once the case and its steps have ids."""
     case = new.case
@@ -398,7 +385,5 @@ def enqueue_notifications(ids: list[int]) -> None:
 
 
 def _send(ids: list[int]) -> None:
-    from .tasks import send_notifications
-
     for start in range(0, len(ids), NOTIFICATIONS_PER_TASK):
         send_notifications.delay(ids[start : start + NOTIFICATIONS_PER_TASK])

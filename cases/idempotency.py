@@ -22,8 +22,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from command_center.api.writes import write_transaction
-from command_center.models import User
 
 from .models import IdempotentRequest
 
@@ -60,7 +60,9 @@ def check_key(value: str | None) -> str | None:
     return key
 
 
-def fingerprint(*, method: str, path: str, data: Any, files: Mapping[str, list[UploadedFile]]) -> str:
+def fingerprint(
+    *, method: str, path: str, data: Any, files: Mapping[str, list["UploadedFile[bytes]"]]
+) -> str:
     """SHA-256 of the request: method, path, the parsed body (so a form's boundary does not count) and
     the bytes of its files."""
     digest = hashlib.sha256()

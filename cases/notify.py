@@ -14,6 +14,7 @@ import urllib.request
 from datetime import timedelta
 from typing import Protocol
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -103,7 +104,7 @@ class WebhookProvider:
             errcode = 0
         if errcode:
             raise RuntimeError(f"webhook answered {body}")
-        return body[:200]
+        return str(body[:200])
 
 
 def provider_path(channel: str) -> str:
@@ -161,3 +162,16 @@ def deliver(notification_id: int) -> str:
                 notification.next_attempt_at = now + retry_delay(notification.attempts)
         notification.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
         return str(notification.status)
+
+
+@shared_task(name="cases.tasks.send_notifications")
+def send_notifications(notification_ids: list[int]) -> list[str]:
+    """One task for the notifications one action created: a task cost the worker more CPU than a
+    delivery. Each is delivered and recorded on its own (deliver); the sweep requeues any left."""
+    return [deliver(notification_id) for notification_id in notification_ids]
+
+
+@shared_task(name="cases.tasks.send_notification")
+def send_notification(notification_id: int) -> str:
+    """One notification (tasks queued before send_notifications existed)."""
+    return deliver(notification_id)

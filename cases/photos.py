@@ -3,13 +3,13 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from .models import Case, CaseEvent
+from .errors import BadInput
+from .models import Case, CaseEvent, CasePhoto
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 9
@@ -38,8 +38,6 @@ def sniff_image(content: bytes) -> str | None:
 
 def check_photos(photos: Sequence[PhotoUpload]) -> list[PhotoUpload]:
     """Validate uploads before anything is written; raises BadInput with a clear message."""
-    from .workflow import BadInput
-
     if len(photos) > MAX_PHOTOS:
         message = _("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS}
         raise BadInput(message, photos=message)
@@ -59,10 +57,8 @@ def check_photos(photos: Sequence[PhotoUpload]) -> list[PhotoUpload]:
 
 
 def save_photos(
-    *, case: "Case", event: "CaseEvent | None", photos: Sequence[PhotoUpload], uploaded_by: Any
+    *, case: Case, event: CaseEvent | None, photos: Sequence[PhotoUpload], uploaded_by: Any
 ) -> None:
-    from .models import CasePhoto
-
     for photo in check_photos(photos):
         row = CasePhoto(
             case=case,

@@ -1,6 +1,5 @@
 """Reads: the work calendar, scoped case lists, the dispatcher's queue, merge candidates."""
 
-import functools
 import math
 import threading
 import time
@@ -8,21 +7,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, QuerySet
 
-from command_center.models import User
+from accounts.models import User
 from grids.scoping import ScopePaths, scope_filter, scope_queryset
 
+from . import db
 from .calendar import WorkCalendarSpec
 from .models import (
-    OPEN_STATUSES,
     CalendarDay,
     Case,
-    CaseEscalation,
-    CaseEvent,
-    CasePhoto,
     Category,
     WorkCalendar,
 )
@@ -113,7 +107,7 @@ def case_list(user: User | None) -> QuerySet[Case, dict[str, Any]]:
     return scope_queryset(_LIST_BASE.all(), user, CASE_SCOPE)
 
 
-Condition = tuple[str, list[Any]]  # SQL on the case table and its parameters
+Condition = db.Condition
 
 
 class CaseListQuery:
@@ -135,75 +129,22 @@ class CaseListQuery:
         offset: int = 0, limit: int,
     ) -> list[dict[str, Any]]:  # fmt: skip
         """Up to `limit` cases as dicts of LIST_VALUES, by creation time, created before or after a moment."""
-        created = _LIST_COLUMNS[LIST_VALUES.index("created_at")]
         conditions = list(self.conditions)
         scope = scope_filter(self.user, CASE_SCOPE)
         if scope is not None:
-            try:
-                sql, params = Case.objects.filter(scope).values("pk").query.sql_with_params()
-            except EmptyResultSet:  # a scope of nothing
+            in_scope = db.in_scope(scope)
+            if in_scope is None:  # a scope of nothing
                 return []
-            conditions.append((f"{_LIST_COLUMNS[0]} IN ({sql})", list(params)))
+            conditions.append(in_scope)
         for moment, operator in ((before, "<"), (after, ">")):
             if moment is not None:
-                conditions.append(
-                    (f"{created} {operator} %s", [connection.ops.adapt_datetimefield_value(moment)])
-                )
-        where = " AND ".join(f"({sql})" for sql, _params in conditions) or "1 = 1"
-        # Then by id: cases of one creation time keep their order, so a cursor's offset past them holds
-        # both ways.
-        direction = "DESC" if newest_first else "ASC"
-        sql = (
-            f'SELECT {", ".join(_LIST_COLUMNS)} FROM "{Case._meta.db_table}" WHERE {where} '  # noqa: S608
-            f"ORDER BY {created} {direction}, {_LIST_COLUMNS[0]} {direction} LIMIT %s OFFSET %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [value for _sql, params in conditions for value in params] + [limit, offset])
-            found = cursor.fetchall()
-        converters = _list_converters(connection.vendor)
-        rows = []
-        for values in found:
-            row = dict(zip(LIST_VALUES, values, strict=True))
-            for name, column, functions in converters:  # none on PostgreSQL; SQLite's times and booleans
-                for convert in functions:
-                    row[name] = convert(row[name], column, connection)
-            rows.append(row)
-        return rows
-
-
-def case_column(name: str) -> str:
-    """A case field's column, with its table: a scope's joins bring tables with columns of the same names."""
-    field: Any = Case._meta.get_field(name)
-    return f'"{Case._meta.db_table}"."{field.column}"'
-
-
-_LIST_COLUMNS = [case_column(name) for name in LIST_VALUES]
-
-
-@functools.cache
-def _list_converters(vendor: str) -> list[tuple[str, Any, list[Any]]]:
-    """The database's and the fields' converters of LIST_VALUES, as the ORM applies them."""
-    converters = []
-    for name in LIST_VALUES:
-        field: Any = Case._meta.get_field(name)
-        column = field.get_col(Case._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if functions:
-            converters.append((name, column, functions))
-    return converters
+                conditions.append(db.created(operator, moment))
+        return db.case_rows(LIST_VALUES, conditions, newest_first=newest_first, offset=offset, limit=limit)
 
 
 def case_detail(user: User | None) -> QuerySet[Case]:
     """The cases the user may see, for their detail (names of relations: related_names())."""
     return cases_for(user)
-
-
-@functools.cache
-def _case_by_id_sql() -> str:
-    # Compiling this query (every column of the case) cost Django about a millisecond a detail.
-    sql, params = Case.objects.filter(pk=0).order_by().query.sql_with_params()
-    assert list(params) == [0], params
-    return sql
 
 
 def case_for_detail(user: User | None, pk: int) -> Case | None:
@@ -213,17 +154,7 @@ def case_for_detail(user: User | None, pk: int) -> Case | None:
     condition = scope_filter(user, CASE_SCOPE)
     if condition is not None and not Case.objects.filter(condition, pk=pk).exists():
         return None
-    return next(iter(Case.objects.raw(_case_by_id_sql(), [pk])), None)
-
-
-# What related_names() reads: kind, table and three name columns.
-_NAMED = [
-    ("category", "cases_category", "code, name, ''"),
-    ("grid", "grids_grid", "'', name, ''"),
-    ("compound", "grids_compound", "'', name, ''"),
-    ("department", "command_center_department", "code, name, ''"),
-    ("user", "command_center_user", "username, first_name, last_name"),
-]
+    return db.case_by_id(pk)
 
 
 def related_names(
@@ -239,96 +170,26 @@ def related_names(
     query. On PostgreSQL (`arrays`) each kind's ids are one array parameter: the SQL is the same for every
     page, so it is prepared once (cases/prepared.py); elsewhere (SQLite) one parameter per id."""
     if arrays is None:
-        arrays = connection.vendor == "postgresql"
+        arrays = db.has_array_parameters()
     wanted = [
         sorted({value for value in values if value is not None})
         for values in (categories, grids, compounds, departments, users)
     ]
     if not any(wanted):
         return {}
-    parts: list[str] = []
-    params: list[Any] = []
-    for (kind, table, columns), ids in zip(_NAMED, wanted, strict=True):
-        given: list[Any]
-        if arrays:
-            condition, given = "= ANY(%s)", [ids]
-        elif ids:
-            condition, given = f"IN ({', '.join(['%s'] * len(ids))})", ids
-        else:
-            continue
-        parts.append(f"SELECT '{kind}', id, {columns} FROM {table} WHERE id {condition}")  # noqa: S608 (constants)
-        params.extend(given)
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return {(kind, pk): (a, b, c) for kind, pk, a, b, c in cursor.fetchall()}
-
-
-# The detail's timeline (with the actors' names), photos and escalation steps: fixed SQL, run as it is
-# (compiling these three querysets cost Django about 2 ms a detail, bench/cases_api.py).
-TIMELINE_SQL = """
-SELECT e.id, e.at, e.action, e.from_status, e.to_status, u.username, u.first_name, u.last_name,
-       e.actor_role, e.note, e.data, e.time_used_seconds, e.overdue
-FROM cases_caseevent e LEFT JOIN command_center_user u ON u.id = e.actor_id
-WHERE e.case_id = %s ORDER BY e.at, e.id
-"""
-PHOTOS_SQL = """
-SELECT id, event_id, kind, content_type, size, lat, lng, taken_at, uploaded_at
-FROM cases_casephoto WHERE case_id = %s ORDER BY uploaded_at, id
-"""
-ESCALATIONS_SQL = """
-SELECT position, anchor, after_minutes, target, channels, until, state, due_at, fire_count, last_fired_at
-FROM cases_caseescalation WHERE case_id = %s ORDER BY position
-"""
-
-
-def _dicts(cursor: Any, sql: str, params: list[Any], model: type[Model]) -> list[dict[str, Any]]:
-    """The rows as dicts of their columns, each value of a `model` column converted as the ORM does
-    (SQLite gives naive UTC times and 0/1 for booleans; either gives JSON as text)."""
-    cursor.execute(sql, params)
-    names = [column[0] for column in cursor.description]  # DB-API: the name is the first item
-    converters = _column_converters(connection.vendor, model, tuple(names))
-    rows = []
-    for values in cursor.fetchall():
-        row = dict(zip(names, values, strict=True))
-        for name, column, functions in converters:
-            for convert in functions:
-                row[name] = convert(row[name], column, connection)
-        rows.append(row)
-    return rows
-
-
-@functools.cache
-def _column_converters(
-    vendor: str, model: type[Model], names: tuple[str, ...]
-) -> list[tuple[str, Any, list[Any]]]:
-    fields: dict[str, Any] = {field.attname: field for field in model._meta.concrete_fields}
-    converters = []
-    for name in names:
-        field = fields.get(name)
-        if field is None:  # a column of a joined table (the actor's names): text as it is
-            continue
-        column = field.get_col(model._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if functions:
-            converters.append((name, column, functions))
-    return converters
+    return db.named_rows(wanted, arrays=arrays)
 
 
 def case_timeline(case_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """A case's events (oldest first, with username, first_name and last_name of the actor), photos and
-    escalation steps, as dicts of the columns in the SQL above."""
-    with connection.cursor() as cursor:
-        events = _dicts(cursor, TIMELINE_SQL, [case_id], CaseEvent)
-        photos = _dicts(cursor, PHOTOS_SQL, [case_id], CasePhoto)
-        escalations = _dicts(cursor, ESCALATIONS_SQL, [case_id], CaseEscalation)
-    return events, photos, escalations
+    """A case's events (oldest first, with the actor's names), photos and escalation steps (cases/db.py)."""
+    return db.case_timeline(case_id)
 
 
 def queue_for(user: User | None, *, limit: int = 200) -> QuerySet[Case, dict[str, Any]]:
     """Open cases by urgency (emergency, severity) and then by the nearest deadline."""
     return (
         case_list(user)
-        .filter(status__in=OPEN_STATUSES)
+        .filter(status__in=Case.Status.OPEN)
         .order_by("-emergency", "priority", F("deadline").asc(nulls_last=True), "-id")[:limit]
     )
 
@@ -358,7 +219,7 @@ def merge_candidates(
     nearby = (
         Case.objects.filter(
             category=category,
-            status__in=OPEN_STATUSES,
+            status__in=Case.Status.OPEN,
             lat__range=(lat - dlat, lat + dlat),
             lng__range=(lng - dlng, lng + dlng),
         )

@@ -13,16 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from command_center.models import User
+from accounts.models import User
 from grids.models import Compound, Grid
 from grids.scoping import user_grid_ids
 from grids.selectors import PlaceFinder
 
-from . import workflow
+from . import db, workflow
 from .catalogue import cached_catalogue, enabled_category
 from .escalation import copy_policy, enqueue_notifications, notifications_sent_together
 from .idempotency import forget_old_answers
@@ -126,10 +126,10 @@ def _place(
 def _check_reporter(who: str, reporter: User | None, grid_id: int | None) -> None:
     """A street official reads only; a grid worker reports inside their own grids (where they can see
     the case afterwards)."""
-    if who == workflow.OFFICIAL:
+    if who == User.Role.OFFICIAL:
         raise ActionForbidden(_("A street official may read cases, not create them."))
     if (
-        who == workflow.GRID_WORKER
+        who == User.Role.GRID_WORKER
         and reporter is not None
         and (grid_id is None or grid_id not in user_grid_ids(reporter))
     ):
@@ -265,24 +265,15 @@ def _auto_advance(new: workflow.NewCase, now: datetime) -> None:
             logger.warning("new case %r: automatic dispatch found no department or person", case.title)
 
 
-# Fixed SQL: for a new case (no row found) Django took longer to compile the query than PostgreSQL to run
-# it. The key is unique among open cases (constraint case_one_open_per_source_key).
-_STATUSES = ", ".join(["%s"] * len(Case.OPEN_STATUSES))
-_OPEN_CASE_FOR_KEY = f"SELECT id FROM cases_case WHERE source_key = %s AND status IN ({_STATUSES})"  # noqa: S608
-
-
 def _open_case_for_key(source_key: str) -> Case | None:
     """The open case of this key, its row locked (not its category's: every new case reads that)."""
-    sql = _OPEN_CASE_FOR_KEY
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [source_key, *Case.OPEN_STATUSES])
-        row = cursor.fetchone()
-    if row is None:
+    # Fixed SQL (cases/db.py): for a new case (no row found) Django took longer to compile the query than
+    # PostgreSQL to run it.
+    case_id = db.open_case_id_for_key(source_key)
+    if case_id is None:
         return None
     # The compound names the place in the case's events.
-    return Case.objects.select_related("category", "compound").defer("compound__boundary").get(pk=row[0])
+    return Case.objects.select_related("category", "compound").defer("compound__boundary").get(pk=case_id)
 
 
 def _note_repeat(case: Case, *, occurred_at: datetime, severity: str) -> None:
@@ -397,7 +388,7 @@ def rate_case(
     actor: User | None = None,
 ) -> Case:
     """A resident's (or, by phone, a dispatcher's) rating of a closed case; 2 stars or less reopens it."""
-    role = None if actor is not None else workflow.RESIDENT
+    role = None if actor is not None else workflow.NonStaff.RESIDENT
     with transaction.atomic():
         case = apply_transition(
             case_id=case_id,
@@ -439,7 +430,7 @@ def fire_due_escalations(*, case_id: int | None = None, now: datetime | None = N
 def mark_overdue_cases(*, now: datetime | None = None, limit: int = 1000) -> int:
     now = now or timezone.now()
     ids = (
-        Case.objects.filter(status__in=Case.TIMED_STATUSES, overdue=False, deadline__lte=now)
+        Case.objects.filter(status__in=Case.Status.TIMED, overdue=False, deadline__lte=now)
         .order_by("deadline")
         .values_list("pk", flat=True)[:limit]
     )

@@ -7,14 +7,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from command_center.models import Department, User
+from accounts.models import Department, User
 from grids.models import Street
 
 from . import selectors, workflow
 from .models import Case, CaseEscalation, CasePhoto, Channel, Severity
 
 # Actions a person takes from the console (the system's own ones are not offered).
-CONSOLE_ACTIONS = [name for name, t in workflow.TRANSITIONS.items() if t.roles - {workflow.SYSTEM}]
+CONSOLE_ACTIONS = [name for name, t in workflow.TRANSITIONS.items() if t.roles - {workflow.NonStaff.SYSTEM}]
 
 
 def console_labels() -> dict[str, str]:
@@ -80,6 +80,14 @@ def console_labels() -> dict[str, str]:
     }
 
 
+def stage_statuses() -> dict[str, list[str]]:
+    """For each timed stage, the statuses in which its clock runs (the console marks the current one)."""
+    stages: dict[str, list[str]] = {}
+    for status, stage in workflow.STAGE_OF_STATUS.items():
+        stages.setdefault(str(stage), []).append(str(status))
+    return stages
+
+
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
     people = User.objects.filter(is_active=True, role__in=[User.Role.GRID_WORKER, User.Role.HANDLER])
@@ -100,6 +108,12 @@ def console(request: HttpRequest) -> HttpResponse:
                     for u in people.order_by("role", "username")[:500]
                 ],
                 "statuses": dict(Case.Status.choices),
+                "statusGroups": {
+                    "open": Case.Status.OPEN,
+                    "working": Case.Status.WORKING,
+                    "toVerify": Case.Status.TO_VERIFY,
+                },
+                "stageStatuses": stage_statuses(),
                 "severities": dict(Severity.choices),
                 "sources": dict(Case.Source.choices),
                 "actions": {name: str(workflow.TRANSITIONS[name].label) for name in CONSOLE_ACTIONS},

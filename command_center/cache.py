@@ -1,9 +1,8 @@
 """Django's Redis cache backend, keeping one redis client per connection pool.
 
 Django's RedisCacheClient builds a new `redis.Redis` for every cache call (it shares the connection pools,
-not the clients). Building one sets up its table of reply callbacks: about 0.3 ms of CPU, as much as the
-API token lookup it served on each case list page (bench/cases_api.py). A client is safe to share: it
-takes a connection from its pool for each command.
+not the clients), and building one costs as much CPU as the token lookup it serves. A client is safe to
+share: it takes a connection from its pool for each command.
 """
 
 from typing import Any

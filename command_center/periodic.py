@@ -17,7 +17,7 @@ from django.utils.module_loading import import_string
 
 from cases.models import Case
 from devices.models import Alarm
-from devices.services import RATE_KEY
+from devices.selectors import RATE_KEY
 
 logger = logging.getLogger(__name__)
 

@@ -143,8 +143,8 @@ TEMPLATES = [
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # The hot rows are in memory: PostgreSQL's default random_page_cost (4, for spinning disks)
-        # made it scan all sensor points to lock 200 of them by id (bench/ingest.py).
+        # The hot rows are in memory: the default random_page_cost (4, for spinning disks) made
+        # PostgreSQL scan all sensor points to lock a few of them by id.
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c random_page_cost=1.1"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -177,7 +177,7 @@ _redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
 CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX") or f"asgi{_redis_db}"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "command_center.cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}}
-    # The pub/sub layer: the core Redis layer drops frames under load (DESIGN.md, performance).
+    # The pub/sub layer: the core Redis layer drops frames under load.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -217,7 +217,7 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Celery closes the DB connection after each task unless told to reuse it (DESIGN.md, performance).
+# Celery closes the DB connection after each task unless told to reuse it.
 CELERY_DB_REUSE_MAX = 1000
 
 # Periodic jobs: one list for `celery beat` (district) and the timer thread of `runcenter` (standalone).

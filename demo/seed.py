@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import Department, User
-from cases.catalogue import ensure_default_catalogue
+from cases.defaults import ensure_default_catalogue
 from demo.plan import DemoPlan, build_plan, plan_roster
 from demo.street import (
     DEMO_PASSWORD,

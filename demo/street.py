@@ -1,6 +1,6 @@
 """The demo street: a street modelled on Guangzhong Road (广中路街道, Hongkou, Shanghai).
 
-Public figures (DESIGN.md, seeds/000): 2.89 km², 137 compounds, 9,165 sensor points, of which 8,235
+Its public figures: 2.89 km², 137 compounds, 9,165 sensor points, of which 8,235
 inside compounds and 930 on the street. `demo.plan.build_plan()` computes everything from a fixed random seed
 without touching the database (same codes and coordinates every time); `demo.seed.seed_demo()` writes the rows
 that do not exist yet, so a second run creates nothing and changes nothing.

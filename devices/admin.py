@@ -2,7 +2,7 @@
 alarms with their actions, dead letters."""
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -14,14 +14,21 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import credentials, registry, services
+from . import credentials, registry
+from .alarms import actions
 from .forms import CsvImportForm, SensorPointAdminForm
 from .models import Alarm, DeadLetter, Scene, SensorPoint
 from .selectors import false_alarm_rate, with_alarm_statistics
 
+# Django's admin classes are generic only in the type stubs (not subscriptable at run time).
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin[Any]
+else:
+    ModelAdmin = admin.ModelAdmin
+
 
 @admin.register(Scene)
-class SceneAdmin(admin.ModelAdmin):
+class SceneAdmin(ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -79,11 +86,11 @@ class SceneAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("alarms, 7 days"), ordering="alarms_7d")
     def alarms_7d(self, scene: Any) -> int:
-        return scene.alarms_7d
+        return int(scene.alarms_7d)
 
     @admin.display(description=_("alarms, 30 days"), ordering="alarms_30d")
     def alarms_30d(self, scene: Any) -> int:
-        return scene.alarms_30d
+        return int(scene.alarms_30d)
 
     @admin.display(description=_("false alarms %, 7 days"))
     def false_rate_7d(self, scene: Any) -> str:
@@ -121,7 +128,7 @@ def _credentials_csv(issued: list[tuple[str, str]]) -> HttpResponse:
 
 
 @admin.register(SensorPoint)
-class SensorPointAdmin(admin.ModelAdmin):
+class SensorPointAdmin(ModelAdmin):
     form = SensorPointAdminForm
     list_display = [
         "code",
@@ -229,7 +236,7 @@ class SensorPointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alarm)
-class AlarmAdmin(admin.ModelAdmin):
+class AlarmAdmin(ModelAdmin):
     list_display = [
         "id",
         "point",
@@ -265,25 +272,25 @@ class AlarmAdmin(admin.ModelAdmin):
             try:
                 act(alarm_id=alarm_id, user=request.user)
                 done += 1
-            except services.AlarmStateError:
+            except actions.AlarmStateError:
                 pass
         self.message_user(request, _("%(n)s alarm(s) updated.") % {"n": done})
 
     @admin.action(description=_("Acknowledge"), permissions=["view"])
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alarm]) -> None:
-        self._each(request, queryset, services.acknowledge_alarm)
+        self._each(request, queryset, actions.acknowledge_alarm)
 
     @admin.action(description=_("Clear"), permissions=["view"])
     def clear(self, request: HttpRequest, queryset: QuerySet[Alarm]) -> None:
-        self._each(request, queryset, services.clear_alarm)
+        self._each(request, queryset, actions.clear_alarm)
 
     @admin.action(description=_("Mark as false alarm"), permissions=["view"])
     def false_alarm_action(self, request: HttpRequest, queryset: QuerySet[Alarm]) -> None:
-        self._each(request, queryset, services.mark_false_alarm)
+        self._each(request, queryset, actions.mark_false_alarm)
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(admin.ModelAdmin):
+class DeadLetterAdmin(ModelAdmin):
     list_display = ["received_at", "reason", "device_code", "topic", "size", "detail"]
     list_filter = ["reason"]
     search_fields = ["device_code", "topic"]

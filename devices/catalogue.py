@@ -9,6 +9,8 @@ noise); dwell times are the ones platforms settled on after residents complained
 import datetime as dt
 from typing import Any
 
+from .models import Scene
+
 # GB 3096-2008 limits in dB(A), day / night, per acoustic zone.
 NOISE_ZONE_LIMITS = {
     "0": {"day": 50, "night": 40},
@@ -61,8 +63,6 @@ DEVICE_FAULT_CATEGORY = "device-fault"
 
 def ensure_default_scenes() -> int:
     """Create the scenes that do not exist yet; returns how many were created."""
-    from .models import Scene
-
     existing = set(Scene.objects.values_list("code", flat=True))
     missing = []
     for row in DEFAULT_SCENES:

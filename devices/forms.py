@@ -1,6 +1,6 @@
 """Admin forms: a Leaflet map to place a point by clicking (no GeoDjango), and the CSV upload."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -48,7 +48,14 @@ class PointMapWidget(forms.NumberInput):
         return context
 
 
-class SensorPointAdminForm(forms.ModelForm):
+# Django's ModelForm is generic only in the type stubs (not subscriptable at run time).
+if TYPE_CHECKING:
+    ModelForm = forms.ModelForm[SensorPoint]
+else:
+    ModelForm = forms.ModelForm
+
+
+class SensorPointAdminForm(ModelForm):
     class Meta:
         model = SensorPoint
         fields = [

@@ -3,7 +3,7 @@
 Flow (DESIGN.md): the MQTT listener stores each valid message once in `Inbox` (unique device code +
 message id) or a bad one in `DeadLetter`; `process_inbox` turns inbox rows into `Reading`s, evaluates
 the scene's rule and raises or updates `Alarm`s, which open or update cases through the cases app.
-Alarm rows are only written while holding their point's row lock (devices/services.py).
+Alarm rows are only written while holding their point's row lock (devices/alarms/changes.py).
 """
 
 import datetime as dt
@@ -16,15 +16,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cases.models import Severity
+
 from .mqtt.payloads import DEVICE_CODE_RE, MAX_PAYLOAD_BYTES
 from .mqtt.payloads import Reason as PayloadReason
-
-
-class Severity(models.TextChoices):
-    CRITICAL = "critical", _("Critical")
-    MAJOR = "major", _("Major")
-    MINOR = "minor", _("Minor")
-    WARNING = "warning", _("Warning")
 
 
 class Comparison(models.TextChoices):
@@ -370,7 +365,7 @@ class DeadLetter(models.Model):
             payload=payload[: cls.KEPT_BYTES],
             size=len(payload),
             sha256=hashlib.sha256(payload).hexdigest(),
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
 
     @property

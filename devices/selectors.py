@@ -1,4 +1,4 @@
-"""Reads of the devices app: the screen's counters and the scenes' alarm statistics."""
+"""Reads of the devices app: scopes, the screen's counters and the scenes' alarm statistics."""
 
 import time
 from datetime import datetime, timedelta
@@ -8,9 +8,14 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .models import Alarm, DeadLetter, Scene, SensorPoint
-from .services import RATE_KEY
+from grids.scoping import ScopePaths
 
+from .ingest import RATE_KEY as RATE_KEY  # the ingest rate counters, read by runcenter
+from .models import Alarm, DeadLetter, Scene, SensorPoint
+
+# How the API and the screen scope points and alarms to a user (grids.scoping).
+POINT_SCOPE = ScopePaths(grid="grid", department="department")
+ALARM_SCOPE = ScopePaths(grid="point__grid", department="point__department")
 RATE_WINDOW = 10  # seconds averaged for messages_per_second
 
 

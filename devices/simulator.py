@@ -28,15 +28,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
 from django.utils.translation import gettext as _
 from paho.mqtt.enums import CallbackAPIVersion
 
+from .models import SensorPoint
+from .sensor_types import SENSOR_TYPES, SHANGHAI, ValueKind, is_night
+
 logger = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_RATE = 50.0
 MAX_RATE = 100_000.0
 MAX_UNACKED = 20_000  # QoS 1 messages in flight or queued in paho before the publisher waits
@@ -65,55 +66,38 @@ class Incident:
     night_only: bool = False
 
 
-# Abnormal values by protocol type. Limits: GB 50974 (hydrant ≥ 0.10 MPa), GB 3096 class 1 (night 45 dB(A)).
+# Abnormal values by protocol type, from the sensor type catalogue.
 INCIDENTS = [
-    Incident("smoke", 5, 1, 1, (2, 5)),
-    Incident("water_pressure", 2, 0.03, 0.09, (12, 20)),
-    Incident("noise", 2, 55, 72, (10, 25), night_only=True),
-    Incident("geomagnetic", 3, 1, 1, (10, 30)),
-    Incident("door", 2, 1, 1, (5, 15)),
-    Incident("temperature", 1, 62, 85, (3, 8)),
-    Incident("water_level", 0.5, 15, 35, (20, 40)),
-    Incident("sos", 0.3, 1, 1, (0, 0)),
+    Incident(name, a.weight, a.low, a.high, a.minutes, a.night_only)
+    for name, sensor in SENSOR_TYPES.items()
+    if (a := sensor.abnormal) is not None
 ]
-INTEGER_TYPES = {"smoke", "geomagnetic", "door", "sos"}
+INTEGER_TYPES = {
+    name
+    for name, sensor in SENSOR_TYPES.items()
+    if sensor.value.kind in (ValueKind.BINARY, ValueKind.TRIGGER)
+}
 # Types that report nothing but alarms: a visit only sends a heartbeat.
-ALARM_ONLY_TYPES = {"sos"}
-
-
-def is_night(at: datetime) -> bool:
-    """GB 3096: night is 22:00-06:00 local time."""
-    hour = at.astimezone(SHANGHAI).hour
-    return hour >= 22 or hour < 6
+ALARM_ONLY_TYPES = {name for name, sensor in SENSOR_TYPES.items() if sensor.value.kind is ValueKind.TRIGGER}
 
 
 def normal_value(sensor_type: str, rng: random.Random, at: datetime) -> float | int | None:
     """A plausible normal reading of the type, None for a type with no normal reading."""
-    if sensor_type in ("smoke", "door"):
-        return 0
-    if sensor_type == "geomagnetic":
-        return 1 if rng.random() < 0.05 else 0  # a car or a bicycle passing by
-    if sensor_type == "water_pressure":
-        return round(rng.uniform(0.18, 0.45), 3)
-    if sensor_type == "noise":
-        return round(rng.uniform(32, 43) if is_night(at) else rng.uniform(42, 54), 1)
-    if sensor_type == "temperature":
-        return round(rng.uniform(16, 31), 1)
-    if sensor_type == "water_level":
-        return round(rng.uniform(0, 3), 1)
-    return None
+    sensor = SENSOR_TYPES.get(sensor_type)
+    if sensor is None or sensor.normal is None:
+        return None
+    return sensor.normal(rng, at)
 
 
 def clear_value(sensor_type: str, rng: random.Random, at: datetime) -> float | int | None:
-    if sensor_type == "geomagnetic":
-        return 0
+    sensor = SENSOR_TYPES.get(sensor_type)
+    if sensor is not None and sensor.clear is not None:
+        return sensor.clear(rng, at)
     return normal_value(sensor_type, rng, at)
 
 
 def load_points() -> list[SimPoint]:
-    """The active points of the database (Django must be set up)."""
-    from devices.models import SensorPoint
-
+    """The active points of the database."""
     rows = SensorPoint.objects.filter(status=SensorPoint.Status.ACTIVE).order_by("code")
     return [SimPoint(code, sensor_type, compound_id) for code, sensor_type, compound_id in
             rows.values_list("code", "sensor_type", "compound_id")]  # fmt: skip

@@ -1,7 +1,7 @@
 """Who sees what: the one place that scopes querysets by the caller's role.
 
 Every list, detail, export and socket goes through `scope_queryset` (DRF object permissions do not
-filter lists, DESIGN.md rule 5). A model says how it reaches a grid, a department and an assignee with
+filter lists). A model says how it reaches a grid, a department and an assignee with
 `ScopePaths`; the rules per role live only here:
 - dispatcher, admin, superuser: the whole district;
 - street official: everything in their streets;

@@ -12,6 +12,12 @@ from accounts.models import User
 
 from .geometry import Locator
 from .models import Compound, DutyShift, Grid
+from .scoping import ScopePaths
+
+# How each model of the geography reaches a grid, for grids/scoping.py.
+GRID_SCOPE = ScopePaths(grid="")
+COMPOUND_SCOPE = ScopePaths(grid="grid", department="property_company")
+PATROL_SCOPE = ScopePaths(grid="grid", assignee="user")
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,10 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import OPEN_STATUSES, Case
+from cases.models import Case
 from devices.models import SensorPoint
-from devices.selectors import screen_counters
+from devices.selectors import POINT_SCOPE, screen_counters
 from screen.panels import panel
-from screen.panels_map import POINT_SCOPE
 from screen.scope import ScreenScope, alarm_queryset, case_queryset, day_start
 
 TREND_DAYS = 7
@@ -29,13 +28,13 @@ def point_counts(screen: ScreenScope, *, now: datetime) -> dict[str, int]:
 
 
 def kpis(screen: ScreenScope, *, now: datetime) -> dict[str, Any]:
-    """The KPI tiles. Rates cover the last KPI_WINDOW_DAYS days (DOMAIN.md formulas):
+    """The KPI tiles. Rates cover the last KPI_WINDOW_DAYS days (docs/kpis.md has the formulas):
     on-time closure rate = closed on time ÷ (due − suspended), where due = closed in the window plus
     open cases already overdue; satisfaction = ratings of 4-5 stars ÷ ratings."""
     today = day_start(timezone.localdate(now))
     since = now - timedelta(days=KPI_WINDOW_DAYS)
     cases = case_queryset(screen)
-    open_counts = cases.filter(status__in=OPEN_STATUSES).aggregate(
+    open_counts = cases.filter(status__in=Case.Status.OPEN).aggregate(
         n_open=Count("pk"),
         n_overdue=Count("pk", filter=Q(overdue=True)),
         n_emergency=Count("pk", filter=Q(emergency=True)),

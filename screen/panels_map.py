@@ -10,17 +10,13 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from shapely import LineString
 
-from cases.models import OPEN_STATUSES, Case
+from cases.models import Case
 from devices.models import Scene, SensorPoint
-from grids.api.views import GRID_SCOPE
+from devices.selectors import POINT_SCOPE
 from grids.models import Compound, Grid, PatrolPosition
-from grids.scoping import ScopePaths
+from grids.selectors import COMPOUND_SCOPE, GRID_SCOPE, PATROL_SCOPE
 from screen.panels import panel
 from screen.scope import ScreenScope, alarm_queryset, case_queryset, day_start
-
-POINT_SCOPE = ScopePaths(grid="grid", department="department")
-PATROL_SCOPE = ScopePaths(grid="grid", assignee="user")
-COMPOUND_SCOPE = ScopePaths(grid="grid", department="property_company")
 
 MAP_ROWS_LIMIT = 20_000
 TRACK_POINTS_PER_WORKER = 240
@@ -30,7 +26,7 @@ TRACK_TOLERANCE_DEGREES = 0.00003  # ~3 m: below a phone's GPS accuracy
 def grid_rows(screen: ScreenScope) -> list[dict[str, Any]]:
     """Grids with their state: emergency (an open emergency case or an active critical alarm), else
     overdue (an overdue open case), else open (an open case), else normal."""
-    cases = case_queryset(screen).filter(status__in=OPEN_STATUSES, grid__isnull=False)
+    cases = case_queryset(screen).filter(status__in=Case.Status.OPEN, grid__isnull=False)
     case_counts: dict[int | None, Mapping[str, Any]] = {
         row["grid_id"]: row
         for row in cases.values("grid_id")
@@ -206,7 +202,7 @@ def active_alarms(screen: ScreenScope) -> tuple[list[dict[str, Any]], int]:
 
 def open_cases(screen: ScreenScope) -> tuple[list[dict[str, Any]], int]:
     """The most urgent MAP_ROWS_LIMIT open cases as map rows, and how many are open in all."""
-    cases = case_queryset(screen).filter(status__in=OPEN_STATUSES)
+    cases = case_queryset(screen).filter(status__in=Case.Status.OPEN)
     total = cases.count()
     rows = cases.order_by("-emergency", "priority", F("deadline").asc(nulls_last=True), "-id").values(
         "id", "version", "title", "status", "severity", "emergency", "overdue", "deadline", "lat", "lng",

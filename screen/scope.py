@@ -16,13 +16,13 @@ from cases.models import Case
 from cases.selectors import CASE_SCOPE
 from command_center.realtime import DISTRICT_GROUP, grid_group
 from devices.models import Alarm
-from grids.api.views import GRID_SCOPE
+from devices.selectors import ALARM_SCOPE
 from grids.models import Grid
 from grids.scoping import ScopePaths, scope_queryset
+from grids.selectors import GRID_SCOPE
 
 M = TypeVar("M", bound=Model)
 
-ALARM_SCOPE = ScopePaths(grid="point__grid", department="point__department")
 # Offline and low-battery alarms are the sensors' health: counted, not drawn as incidents.
 HEALTH_ALARM_TYPES = (Alarm.OFFLINE, Alarm.LOW_BATTERY)
 

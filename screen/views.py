@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 
+from cases.models import Case
 from grids.models import Grid, Street
 from screen.labels import screen_labels
 from screen.panels import ordered
@@ -26,6 +27,7 @@ def screen(request: HttpRequest) -> HttpResponse:
         "grid": scope.grid_id,
         "snapshot_url": reverse("screen-snapshot"),
         "basemap_url": reverse("screen-basemap"),
+        "final_case_statuses": list(Case.Status.FINAL),
         "socket_path": "/ws/screen/",
         "tiles_url": settings.MAP_TILES_URL,
         "tiles_crs": settings.MAP_TILES_CRS,

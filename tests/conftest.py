@@ -86,13 +86,10 @@ def _clear_cache() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fresh_catalogue() -> Iterator[None]:
     """Catalogues are kept in per-process caches; a test's rollback sends no signal to clear them."""
-    from cases.catalogue import clear_catalogue_cache
     from command_center.caching import ProcessCache
 
-    clear_catalogue_cache()
     ProcessCache.clear_all()
     yield
-    clear_catalogue_cache()
     ProcessCache.clear_all()
 
 

@@ -1,5 +1,5 @@
 """Who may call the API at all. What each role sees is scoped in grids/scoping.py; what each role may do
-to a case is the workflow's table (cases/workflow.py); this is the rule before both."""
+to a case is the workflow's table (cases/workflow/table.py); this is the rule before both."""
 
 from typing import Any
 

@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -16,8 +15,10 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from cases import db
+from cases.db import Condition
 from cases.models import Case, Category, Severity
-from cases.selectors import CaseListQuery, Condition, case_column
+from cases.selectors import CaseListQuery
 from command_center.api.fields import control_character, in_utc
 
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
@@ -77,16 +78,11 @@ def _categories(value: str) -> list[int]:
 
 
 def _equals(name: str) -> Callable[[Any], Condition]:
-    return lambda value: (f"{case_column(name)} = %s", [value])
+    return lambda value: db.equals(name, value)
 
 
 def _among(name: str) -> Callable[[list[Any]], Condition]:
-    def condition(values: list[Any]) -> Condition:
-        if not values:
-            return "1 = 0", []
-        return f"{case_column(name)} IN ({', '.join(['%s'] * len(values))})", list(values)
-
-    return condition
+    return lambda values: db.among(name, values)
 
 
 def _by_id_or(name: str, table: str, key: str) -> Callable[[str], Condition]:
@@ -94,14 +90,10 @@ def _by_id_or(name: str, table: str, key: str) -> Callable[[str], Condition]:
 
     def condition(value: str) -> Condition:
         if _is_id(value):
-            return f"{case_column(name)} = %s", [int(value)]
-        return f'{case_column(name)} IN (SELECT "id" FROM "{table}" WHERE "{key}" = %s)', [value]  # noqa: S608
+            return db.equals(name, int(value))
+        return db.related_by_key(name, table, key, value)
 
     return condition
-
-
-def _moment_param(value: datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)  # SQLite keeps naive UTC text
 
 
 # parameter: (parse the text, condition on the case table, description)
@@ -119,10 +111,10 @@ CASE_FILTERS: dict[str, tuple[Callable[[str], Any], Callable[[Any], Condition], 
     "department": (str, _by_id_or("department", "command_center_department", "code"),
                    "department code or id"),
     "created_after": (lambda v: _moment(v, end=False),
-                      lambda v: (f"{case_column('created_at')} >= %s", [_moment_param(v)]),
+                      lambda v: db.created(">=", v),
                       "date or date-time: created at or after"),
     "created_before": (lambda v: _moment(v, end=True),
-                       lambda v: (f"{case_column('created_at')} <= %s", [_moment_param(v)]),
+                       lambda v: db.created("<=", v),
                        "date or date-time: created at or before (a date includes the whole day)"),
     "sensor_point": (str, _equals("sensor_code"), "sensor point code"),
 }  # fmt: skip

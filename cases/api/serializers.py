@@ -12,10 +12,10 @@ from rest_framework import serializers
 from cases import workflow
 from cases.models import Case, CaseEscalation, CaseEvent, CasePhoto, Category, Severity
 from cases.selectors import LIST_VALUES, case_timeline, cases_for, merge_candidates, related_names
-from command_center.api.fields import IdField, NumberField, PlainTextField
+from command_center.api.fields import NumberField, PlainTextField
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(serializers.ModelSerializer[Category]):
     # A major category (大类) has none.
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
 
@@ -160,32 +160,32 @@ class CaseRows:
         return row
 
 
-class CaseRowsSerializer(serializers.ListSerializer):
-    def to_representation(self, data: Any) -> list[dict[str, Any]]:  # type: ignore[override]
+class CaseRowsSerializer(serializers.ListSerializer[Any]):
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
         cases = list(data.all() if isinstance(data, models.manager.BaseManager) else data)  # as DRF
         rows = CaseRows(cases)
         return [rows.row(values) for values in cases]
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class CaseListSerializer(serializers.ModelSerializer[Case]):
     """A row of the case list. `to_representation` builds the dict directly: DRF's per-field machinery
     cost about a millisecond per row, and the list is the hottest read (bench/cases_api.py); the
     declared fields describe the same output for the OpenAPI schema."""
 
     status_display = serializers.CharField(read_only=True)
     severity_display = serializers.CharField(read_only=True)
-    category = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    category = serializers.CharField(read_only=True)
     category_name = serializers.CharField(read_only=True)
     place = serializers.CharField(read_only=True)
-    department = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
+    department = serializers.CharField(read_only=True, allow_null=True)
     department_name = serializers.CharField(read_only=True, allow_null=True)
-    assignee = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
+    assignee = serializers.CharField(read_only=True, allow_null=True)
     assignee_name = serializers.CharField(read_only=True, allow_null=True)
     sensor_point = serializers.CharField(read_only=True)
 
     class Meta:
         model = Case
-        list_serializer_class: type[serializers.ListSerializer] = CaseRowsSerializer
+        list_serializer_class: type[serializers.ListSerializer[Any]] = CaseRowsSerializer
         fields = [
             *PLAIN_LIST_FIELDS,
             *TIME_LIST_FIELDS,
@@ -211,7 +211,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 SEVERITY_LABELS: dict[str, Any] = dict(Severity.choices)
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(serializers.ModelSerializer[CasePhoto]):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -237,8 +237,8 @@ def photo_row(photo: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(read_only=True, allow_null=True)  # type: ignore[assignment]
+class EventSerializer(serializers.ModelSerializer[CaseEvent]):
+    actor = serializers.CharField(read_only=True, allow_null=True)
     actor_name = serializers.CharField(read_only=True)
     action_display = serializers.CharField(read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
@@ -293,7 +293,7 @@ def event_row(event: Mapping[str, Any], photos: Sequence[Mapping[str, Any]]) -> 
     }
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(serializers.ModelSerializer[CaseEscalation]):
     target_display = serializers.CharField(source="get_target_display", read_only=True)
 
     class Meta:
@@ -403,7 +403,7 @@ class CaseDetailSerializer(CaseListSerializer):
         ]
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(serializers.Serializer[Any]):
     """A report from a person: sensor cases come from devices through cases.services. The point must lie
     in the deployment's area; a grid worker reports inside their own grids."""
 
@@ -424,102 +424,3 @@ class CaseCreateSerializer(serializers.Serializer):
 
 # The input of each case action (POST /api/v1/cases/<id>/<action>/): the fields it takes, the ones it needs
 # required. The workflow checks them again (it serves other callers too); these describe them.
-
-
-def _note(action: str = "") -> PlainTextField:
-    """The note of an action; required (with the workflow's message) when the action needs one."""
-    message = workflow.NOTE_REQUIRED.get(action)
-    if message is not None:
-        errors = {"required": message, "blank": message, "null": message}
-        return PlainTextField(max_length=2000, multiline=True, help_text="why", error_messages=errors)
-    return PlainTextField(max_length=2000, multiline=True, allow_blank=True, required=False, default="")
-
-
-class NoteInput(serializers.Serializer):
-    note = _note()
-
-
-class ReturnInput(serializers.Serializer):
-    note = _note("return")
-
-
-class SuspendInput(serializers.Serializer):
-    note = _note("suspend")
-
-
-class PhotosInput(NoteInput):
-    """Photos (multipart/form-data) with where and when they were taken; at most 9."""
-
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=9)
-    photo_lat = NumberField(required=False, min_value=-90, max_value=90)
-    photo_lng = NumberField(required=False, min_value=-180, max_value=180)
-    taken_at = serializers.DateTimeField(required=False)
-
-
-class RejectInput(NoteInput):
-    reason = serializers.ChoiceField(choices=Case.RejectReason.choices)
-
-
-class MergeInput(NoteInput):
-    into = IdField(help_text="the open case this one duplicates")
-
-
-class DispatchInput(NoteInput):
-    """Neither department nor assignee: the dispatch rules choose."""
-
-    department = PlainTextField(
-        max_length=40, required=False, allow_blank=True, help_text="a department's code or id"
-    )
-    assignee = PlainTextField(
-        max_length=150, required=False, allow_blank=True, help_text="a grid worker's or handler's username"
-    )
-
-
-class HandleInput(PhotosInput):
-    """Photos after handling: required when the case's category asks for them (evidence_required)."""
-
-
-class VerifyInput(PhotosInput):
-    passed = serializers.BooleanField(help_text="false sends the case back for rework (say why in note)")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["passed"] is False and not attrs.get("note", "").strip():
-            message = workflow.REWORK_NEEDS_NOTE
-            raise serializers.ValidationError({"note": [message]})
-        return attrs
-
-
-class CloseInput(NoteInput):
-    evaluation = serializers.ChoiceField(choices=Case.Evaluation.choices)
-
-
-class RequestExtensionInput(serializers.Serializer):
-    note = _note("request_extension")
-    until = serializers.DateTimeField(
-        help_text="the new deadline, with its offset: 2026-11-23T17:00:00+08:00"
-    )
-
-
-class RateInput(NoteInput):
-    stars = serializers.IntegerField(min_value=1, max_value=5)
-
-
-# action → its input; the actions the system alone takes (mark_overdue, escalate) have no URL.
-ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
-    "file": NoteInput,
-    "reject": RejectInput,
-    "merge": MergeInput,
-    "dispatch": DispatchInput,
-    "return": ReturnInput,
-    "accept": PhotosInput,
-    "handle": HandleInput,
-    "verify": VerifyInput,
-    "close": CloseInput,
-    "suspend": SuspendInput,
-    "resume": NoteInput,
-    "request_extension": RequestExtensionInput,
-    "approve_extension": NoteInput,
-    "deny_extension": NoteInput,
-    "reopen": NoteInput,
-    "rate": RateInput,
-}

@@ -10,6 +10,7 @@ a failure after the commit is logged, never answered with a 5xx (command_center/
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.schema import IDEMPOTENCY_KEY, error_responses
+from accounts.models import User
 from cases import idempotency, selectors, services, workflow
 from cases.idempotency import Answer
 from cases.models import Case, Category
@@ -34,11 +36,10 @@ from cases.prepared import prepared_statements
 from command_center.api.exceptions import Conflict, Unprocessable
 from command_center.api.fields import in_utc
 from command_center.api.pagination import CountedPage, CursorPage
-from command_center.models import User
 
 from .filters import CaseFilterBackend
+from .inputs import ACTION_INPUTS
 from .serializers import (
-    ACTION_INPUTS,
     CaseCreateSerializer,
     CaseDetailSerializer,
     CaseListSerializer,
@@ -60,8 +61,8 @@ def raise_for(error: workflow.WorkflowError) -> None:
 
 
 def uploads(
-    files: list, *, lat: float | None = None, lng: float | None = None, taken_at=None
-) -> list[PhotoUpload]:  # type: ignore[no-untyped-def]
+    files: list[Any], *, lat: float | None = None, lng: float | None = None, taken_at: datetime | None = None
+) -> list[PhotoUpload]:
     return [
         PhotoUpload(
             content=upload.read(), name=getattr(upload, "name", "photo"), lat=lat, lng=lng, taken_at=taken_at
@@ -115,7 +116,7 @@ def case_id_from(raw: Any) -> int:
     return int(text)
 
 
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
     """Case categories (大类/小类) with code, names, severity, clock and time limits."""
 
     serializer_class = CategorySerializer
@@ -174,7 +175,7 @@ class CasePage(CursorPage):
 
 
 class CaseViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Case]
 ):
     """Cases in the caller's scope, newest first (cursor pages: no count of the whole table)."""
 
@@ -254,7 +255,7 @@ class CaseViewSet(
     def queue(self, request: Request) -> Response:
         """Open cases by urgency and then the nearest deadline (the dispatcher's queue, at most 200)."""
         cases = selectors.queue_for(request.user)  # type: ignore[arg-type]
-        return Response({"results": CaseListSerializer(cases, many=True).data})
+        return Response({"results": CaseListSerializer(cases, many=True).data})  # type: ignore[arg-type]  # rows as dicts
 
 
 CASE_ID = OpenApiParameter(
@@ -266,7 +267,7 @@ class CaseActionView(APIView):
     """POST /api/v1/cases/<id>/<action>/: one workflow action, with the input that action takes."""
 
     action_name = ""
-    input_class: type[serializers.Serializer]
+    input_class: type[serializers.Serializer[Any]]
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case_id = case_id_from(kwargs["id"])
@@ -303,7 +304,7 @@ class CaseActionView(APIView):
 
 def _action_view(name: str) -> type[CaseActionView]:
     transition = workflow.TRANSITIONS[name]
-    roles = ", ".join(sorted(role for role in transition.roles if role not in (workflow.SYSTEM,)))
+    roles = ", ".join(sorted(role for role in transition.roles if role not in (workflow.NonStaff.SYSTEM,)))
     sources = ", ".join(sorted(transition.sources))
     title = "".join(part.title() for part in name.split("_"))
     view = type(
@@ -313,14 +314,14 @@ def _action_view(name: str) -> type[CaseActionView]:
         operation_id=f"v1_cases_{name}",
         summary=name.replace("_", " ").capitalize(),
         description=(
-            f"Workflow action `{name}` (cases/workflow.py). Who: {roles}. From: {sources}. "
+            f"Workflow action `{name}` (cases/workflow/table.py). Who: {roles}. From: {sources}. "
             "Answers the case as it is after the action."
         ),
         request=ACTION_INPUTS[name],
         parameters=[CASE_ID, IDEMPOTENCY_KEY],
         responses={200: CaseDetailSerializer, **error_responses(409)},
     )
-    return extend_schema_view(post=schema)(view)  # type: ignore[no-any-return]
+    return extend_schema_view(post=schema)(view)
 
 
 # One view, URL and documented operation per action a person takes (never an @action named "dispatch":

@@ -2,7 +2,7 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 
 class CursorPage(CursorPagination):
-    """Default for long lists: no COUNT(*) of the whole table per page (DESIGN.md, performance)."""
+    """Default for long lists: no COUNT(*) of the whole table per page."""
 
     page_size = 50
     page_size_query_param = "page_size"

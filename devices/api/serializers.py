@@ -1,12 +1,15 @@
+import base64
+from typing import Any
+
 from django.utils import timezone
 from rest_framework import serializers
 
 from command_center.api.fields import IdField, NumberField, PlainTextField
+from devices.alarms.changes import alarm_title, place_name
 from devices.models import AcousticZone, Alarm, DeadLetter, SensorPoint
-from devices.services import alarm_title, place_name
 
 
-class SensorPointSerializer(serializers.ModelSerializer):
+class SensorPointSerializer(serializers.ModelSerializer[Any]):
     type = serializers.CharField(source="sensor_type", read_only=True)
     scene = serializers.CharField(source="scene.code", read_only=True)
     online = serializers.SerializerMethodField()
@@ -45,7 +48,7 @@ class SensorPointSerializer(serializers.ModelSerializer):
         return point.offline_after > timezone.now()
 
 
-class SensorPointCreateSerializer(serializers.Serializer):
+class SensorPointCreateSerializer(serializers.Serializer[Any]):
     """Register a point: code, type, lat, lng at least; grid and compound come from the location."""
 
     code = PlainTextField(max_length=64)
@@ -76,10 +79,10 @@ class SensorPointCreatedSerializer(SensorPointSerializer):
         read_only_fields = fields
 
     def get_mqtt_password(self, point: SensorPoint) -> str:
-        return self.context["mqtt_password"]
+        return str(self.context["mqtt_password"])
 
 
-class AlarmSerializer(serializers.ModelSerializer):
+class AlarmSerializer(serializers.ModelSerializer[Any]):
     sensor_point = serializers.CharField(source="point.code", read_only=True)
     scene = serializers.CharField(source="scene.code", read_only=True, default=None)
     status = serializers.CharField(read_only=True)
@@ -129,7 +132,7 @@ class AlarmSerializer(serializers.ModelSerializer):
         return place_name(alarm.point)
 
 
-class DeadLetterSerializer(serializers.ModelSerializer):
+class DeadLetterSerializer(serializers.ModelSerializer[Any]):
     reason_label = serializers.CharField(source="get_reason_display", read_only=True)
     payload = serializers.SerializerMethodField(
         help_text="The payload as UTF-8 text (undecodable bytes replaced)."
@@ -155,6 +158,4 @@ class DeadLetterSerializer(serializers.ModelSerializer):
         return bytes(letter.payload).decode("utf-8", errors="replace")
 
     def get_payload_base64(self, letter: DeadLetter) -> str:
-        import base64
-
         return base64.b64encode(bytes(letter.payload)).decode()

@@ -1,7 +1,8 @@
 """Sensor points, alarms and dead letters. Every queryset is scoped through grids.scoping."""
 
-from typing import Any
+from typing import Any, cast
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -12,14 +13,21 @@ from rest_framework.response import Response
 
 from accounts.api.permissions import StaffMember
 from accounts.api.schema import error_responses
+from accounts.models import User
 from command_center.api.exceptions import Conflict
 from command_center.api.pagination import CursorPage
 from command_center.api.writes import write_transaction
-from command_center.models import User
-from devices import services
+from devices.alarms.actions import (
+    AlarmStateError,
+    acknowledge_alarm,
+    clear_alarm,
+    mark_false_alarm,
+    may_clear,
+)
 from devices.models import Alarm, DeadLetter, SensorPoint
 from devices.registry import register_point
-from grids.scoping import ScopePaths, scope_queryset
+from devices.selectors import ALARM_SCOPE, POINT_SCOPE
+from grids.scoping import scope_queryset
 
 from .filters import AlarmFilter, DeadLetterFilter, SensorPointFilter
 from .serializers import (
@@ -30,10 +38,10 @@ from .serializers import (
     SensorPointSerializer,
 )
 
-POINT_SCOPE = ScopePaths(grid="grid", department="department")
-ALARM_SCOPE = ScopePaths(grid="point__grid", department="point__department")
-# Roles that may clear an alarm or call it false (anyone in scope may acknowledge).
-CLEARING_ROLES: set[str] = {User.Role.ADMIN, User.Role.DISPATCHER, User.Role.GRID_WORKER}
+
+def staff_user(request: Request) -> User:
+    """The caller of a view behind StaffMember: a logged-in user."""
+    return cast(User, request.user)
 
 
 def is_admin(user: Any) -> bool:
@@ -67,22 +75,22 @@ class CountedCursorPage(CursorPage):
         response.data = {"count": self.total, **response.data}
         return response
 
-    def get_paginated_response_schema(self, schema: dict) -> dict:
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         result = super().get_paginated_response_schema(schema)
         result["properties"] = {"count": {"type": "integer", "example": 123}, **result["properties"]}
         return result
 
 
-class SensorPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class SensorPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Any]):
     """Sensor points (感知点位) in the caller's scope; administrators register new ones."""
 
     serializer_class = SensorPointSerializer
     permission_classes = [StaffMember, IsRegistryAdmin]
     filterset_class = SensorPointFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[SensorPoint]:
         queryset = SensorPoint.objects.select_related("scene")
-        return scope_queryset(queryset, self.request.user, POINT_SCOPE)  # type: ignore[arg-type]
+        return scope_queryset(queryset, staff_user(self.request), POINT_SCOPE)
 
     @extend_schema(request=SensorPointCreateSerializer, responses={201: SensorPointCreatedSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -109,46 +117,46 @@ class SensorPointViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class AlarmViewSet(viewsets.ReadOnlyModelViewSet):
+class AlarmViewSet(viewsets.ReadOnlyModelViewSet[Any]):
     """Alarms in the caller's scope, newest first; `count` is how often the sensor repeated it."""
 
     serializer_class = AlarmSerializer
     filterset_class = AlarmFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Alarm]:
         queryset = Alarm.objects.select_related("point__scene", "point__compound", "point__grid", "scene")
-        return scope_queryset(queryset, self.request.user, ALARM_SCOPE)  # type: ignore[arg-type]
+        return scope_queryset(queryset, staff_user(self.request), ALARM_SCOPE)
 
-    def _act(self, request: Request, act: Any, *, roles: set[str] | None = None) -> Response:
+    def _act(self, request: Request, act: Any, *, clearing: bool = False) -> Response:
         alarm = self.get_object()  # 404 outside the caller's scope
         user = request.user
-        if roles is not None and not (user.is_superuser or user.role in roles):  # type: ignore[union-attr]
+        if clearing and not may_clear(user):
             raise PermissionDenied(_("Your role may not do this to an alarm."))
         try:
             with write_transaction():  # the answer is built before the commit; later failures are logged
                 alarm = act(alarm_id=alarm.pk, user=user)
                 body = AlarmSerializer(self.get_queryset().get(pk=alarm.pk)).data
-        except services.AlarmStateError as exc:
+        except AlarmStateError as exc:
             raise Conflict(str(exc)) from exc
         return Response(body)
 
     @extend_schema(request=None, responses={200: AlarmSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, services.acknowledge_alarm)
+        return self._act(request, acknowledge_alarm)
 
     @extend_schema(request=None, responses={200: AlarmSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"])
     def clear(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, services.clear_alarm, roles=CLEARING_ROLES)
+        return self._act(request, clear_alarm, clearing=True)
 
     @extend_schema(request=None, responses={200: AlarmSerializer, **error_responses(409)})
     @action(detail=True, methods=["post"], url_path="false-alarm")
     def false_alarm(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, services.mark_false_alarm, roles=CLEARING_ROLES)
+        return self._act(request, mark_false_alarm, clearing=True)
 
 
-class DeadLetterViewSet(viewsets.ReadOnlyModelViewSet):
+class DeadLetterViewSet(viewsets.ReadOnlyModelViewSet[Any]):
     """Messages the ingest could not accept, with the reason (administrators and dispatchers)."""
 
     serializer_class = DeadLetterSerializer

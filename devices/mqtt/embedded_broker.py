@@ -35,6 +35,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from devices import credentials
 from devices.mqtt.payloads import DEVICE_CODE_RE, TOPIC_PREFIX, TOPIC_SUFFIX
+from devices.selectors import device_password_hash
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +76,6 @@ def port_is_open(host: str, port: int) -> bool:
 
 
 def _device_may_connect(username: str, password: str) -> bool:
-    from devices.selectors import device_password_hash
-
     try:
         encoded = device_password_hash(username)
     finally:
@@ -84,7 +83,7 @@ def _device_may_connect(username: str, password: str) -> bool:
     return bool(encoded) and credentials.check_password(password, encoded)
 
 
-class DeviceAuthPlugin(BaseAuthPlugin):
+class DeviceAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]  # amqtt has no type information
     """Service accounts by their hashes in the config; devices by the registry's hashes."""
 
     @dataclass
@@ -112,7 +111,7 @@ def _is_device_topic(topic: str) -> bool:
     )
 
 
-class TopicAclPlugin(BaseTopicPlugin):
+class TopicAclPlugin(BaseTopicPlugin):  # type: ignore[misc]  # amqtt has no type information
     """Mosquitto's ACL (credentials.acl_file) for amqtt: the listener reads sensors/, a device writes only
     its own data topic, the simulator writes any device's data topic."""
 
@@ -128,7 +127,7 @@ class TopicAclPlugin(BaseTopicPlugin):
             if username == SIMULATOR_USER:
                 return _is_device_topic(topic)
             return username != INGEST_USER and topic == credentials.device_topic(username)
-        return action == Action.RECEIVE  # delivery to a subscription the rules above allowed
+        return bool(action == Action.RECEIVE)  # delivery to a subscription the rules above allowed
 
 
 # --- The broker -----------------------------------------------------------------------------------
@@ -146,7 +145,7 @@ class EmbeddedBroker:
         self._error: BaseException | None = None
         self._broker: Broker | None = None
 
-    def _config(self) -> dict:
+    def _config(self) -> dict[str, Any]:
         services = {a.username: credentials.mosquitto_hash(a.password) for a in (self.ingest, self.simulator)}
         return {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},

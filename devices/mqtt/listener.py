@@ -133,7 +133,7 @@ class IngestClient(DrainingClient):
 
 @dataclass(frozen=True)
 class _Pending:
-    item: Any  # devices.services.Received
+    item: Any  # devices.ingest.Received
     mid: int
     qos: int
     generation: int  # connection generation: acks of an older connection are never sent
@@ -222,7 +222,7 @@ class IngestListener:
         """Connect and run in background threads (paho's network loop and the flusher)."""
         connect_kwargs: dict[str, Any] = {}
         if self.protocol == MQTTProtocolVersion.MQTTv5 and self.persistent_session:
-            properties = Properties(PacketTypes.CONNECT)
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho has no annotations here
             properties.SessionExpiryInterval = self.session_expiry
             properties.ReceiveMaximum = self.receive_maximum
             connect_kwargs = {"clean_start": False, "properties": properties}
@@ -280,7 +280,8 @@ class IngestListener:
             logger.warning("MQTT disconnected (%s); paho reconnects", reason_code)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        from devices.services import Received
+        # why: bench/paho_receive.py imports this module without Django (the ingest needs its models)
+        from devices.ingest import Received
 
         topic = message._topic.decode("utf-8", errors="replace")  # never raise in the network thread
         pending = _Pending(
@@ -333,7 +334,8 @@ class IngestListener:
 
     def _store_batch(self, batch: list[_Pending]) -> bool:
         """Store until it works (nothing is acknowledged before); False if asked to stop meanwhile."""
-        from devices.services import ingest_messages
+        # why: bench/paho_receive.py imports this module without Django (the ingest needs its models)
+        from devices.ingest import ingest_messages
 
         store = self._store or (lambda items: ingest_messages(messages=items))
         delay = 0.5
@@ -364,7 +366,8 @@ class IngestListener:
 
     def _keep_as_dead_letter(self, pending: _Pending) -> bool:
         """A single message that cannot be stored is kept byte for byte with its error instead."""
-        from devices.services import dead_letter_raw
+        # why: bench/paho_receive.py imports this module without Django (the ingest needs its models)
+        from devices.ingest import dead_letter_raw
 
         try:
             dead_letter_raw(pending.item, detail="could not be stored (see the listener's log)")

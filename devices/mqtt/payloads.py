@@ -16,10 +16,12 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 import orjson
+
+from ..sensor_types import SENSOR_TYPES, ValueKind, ValueSpec
 
 MAX_PAYLOAD_BYTES = 4096
 MAX_ID_LENGTH = 64
@@ -31,7 +33,6 @@ TOPIC_SUFFIX = "/data"
 DEVICE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 # The end of an object key: its closing quote, blanks, the colon. A quote inside a string is escaped.
 _KEY_END = re.compile(rb'"[ \t\n\r]*:')
-HEARTBEAT = "heartbeat"
 
 
 class Reason(StrEnum):
@@ -52,32 +53,9 @@ class Reason(StrEnum):
     PROCESSING_FAILED = "processing_failed"  # set by the inbox sweeper after repeated failures
 
 
-class ValueKind(Enum):
-    BINARY = "binary"  # 0 or 1
-    TRIGGER = "trigger"  # always 1 (an SOS press)
-    NUMBER = "number"  # a finite number within the type's range
-    NONE = "none"  # no value (heartbeat)
-
-
-@dataclass(frozen=True)
-class ValueSpec:
-    kind: ValueKind
-    minimum: float = -math.inf
-    maximum: float = math.inf
-
-
-# Built-in types. A type that only the scene catalogue knows is a number without a range.
-BUILTIN_TYPES: dict[str, ValueSpec] = {
-    "smoke": ValueSpec(ValueKind.BINARY),
-    "temperature": ValueSpec(ValueKind.NUMBER, -60.0, 200.0),  # °C
-    "water_pressure": ValueSpec(ValueKind.NUMBER, 0.0, 10.0),  # MPa
-    "geomagnetic": ValueSpec(ValueKind.BINARY),
-    "noise": ValueSpec(ValueKind.NUMBER, 0.0, 200.0),  # dB(A)
-    "water_level": ValueSpec(ValueKind.NUMBER, 0.0, 10000.0),  # cm
-    "door": ValueSpec(ValueKind.BINARY),
-    "sos": ValueSpec(ValueKind.TRIGGER),
-    HEARTBEAT: ValueSpec(ValueKind.NONE),
-}
+# Built-in types (devices/sensor_types.py). A type that only the scene catalogue knows is a number
+# without a range.
+BUILTIN_TYPES: dict[str, ValueSpec] = {name: sensor.value for name, sensor in SENSOR_TYPES.items()}
 CATALOGUE_ONLY_SPEC = ValueSpec(ValueKind.NUMBER)
 
 
@@ -244,4 +222,4 @@ def _battery(item: Any) -> int | None:
         raise PayloadError(Reason.WRONG_TYPE, "field 'battery' must be a number")
     if not 0 <= item <= 100:  # also false for inf
         raise PayloadError(Reason.BAD_VALUE, "battery must be within 0..100")
-    return round(item)
+    return round(float(item))  # a number within 0..100 (checked above)

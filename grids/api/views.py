@@ -2,12 +2,10 @@ from rest_framework import viewsets
 
 from command_center.api.pagination import CountedPage
 from grids.models import Compound, Grid
-from grids.scoping import ScopePaths, scope_queryset
+from grids.scoping import scope_queryset
+from grids.selectors import COMPOUND_SCOPE, GRID_SCOPE
 
 from .serializers import CompoundSerializer, GridSerializer
-
-GRID_SCOPE = ScopePaths(grid="")
-COMPOUND_SCOPE = ScopePaths(grid="grid", department="property_company")
 
 
 class GridViewSet(viewsets.ReadOnlyModelViewSet[Grid]):

@@ -32,8 +32,8 @@
     open: () => true,
     discovered: (c) => c.status === "discovered",
     filed: (c) => c.status === "filed",
-    working: (c) => ["dispatched", "in_progress", "suspended"].includes(c.status),
-    handled: (c) => ["handled", "verified"].includes(c.status),
+    working: (c) => options.statusGroups.working.includes(c.status),
+    handled: (c) => options.statusGroups.toVerify.includes(c.status),
     overdue: (c) => c.overdue,
   };
 
@@ -269,16 +269,16 @@
     left.appendChild(el("section", { class: "card" }, el("h3", {}, c.category_name), facts));
 
     const stages = [
-      ["file", L_.fileStage, c.file_deadline, ["discovered"]],
-      ["dispatch", L_.dispatchStage, c.dispatch_deadline, ["filed"]],
-      ["handle", L_.handleStage, c.handle_deadline, ["dispatched", "in_progress"]],
-      ["verify", L_.verifyStage, c.verify_deadline, ["handled"]],
+      ["file", L_.fileStage, c.file_deadline],
+      ["dispatch", L_.dispatchStage, c.dispatch_deadline],
+      ["handle", L_.handleStage, c.handle_deadline],
+      ["verify", L_.verifyStage, c.verify_deadline],
     ];
     left.appendChild(
       el("section", { class: "card" }, el("h3", {}, L_.stages),
         el("table", { class: "stages" },
-          stages.map(([, label, deadline, statuses]) =>
-            el("tr", { class: statuses.includes(c.status) ? "current" : "" },
+          stages.map(([stage, label, deadline]) =>
+            el("tr", { class: options.stageStatuses[stage].includes(c.status) ? "current" : "" },
               el("th", {}, label), el("td", {}, fmtTime(deadline)))))),
     );
     if (c.description) {

@@ -11,7 +11,7 @@
 
   const config = JSON.parse(document.getElementById("screen-config").textContent);
   const labels = JSON.parse(document.getElementById("screen-labels").textContent);
-  const CLOSED_CASE = new Set(["closed", "rejected", "merged"]);
+  const CLOSED_CASE = new Set(config.final_case_statuses); // Case.Status.FINAL
   const CLEARED_ALARM = new Set(["cleared", "closed", "resolved", "acknowledged_cleared"]);
   const FEED_EVENTS = new Set([
     "alarm.raised", "alarm.cleared", "case.created", "case.filed", "case.dispatched", "case.handled",

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone, translation
 
 from accounts.models import Department, User
-from cases.catalogue import ensure_default_catalogue
+from cases.defaults import ensure_default_catalogue
 from cases.selectors import clear_calendar_cache
 from grids.models import Compound, DutyShift
 from tests.factories import CompoundFactory, DepartmentFactory, UserFactory

@@ -2,6 +2,7 @@
 policies): an admin's change is seen by the next case."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from django.utils import timezone
 from cases import catalogue as catalogue_cache
 from cases.models import Case, CaseEscalation, CaseEvent, Category, DispatchRule, EscalationPolicy
 from cases.services import create_case
+from command_center import caching
 from grids.models import DutyShift
 from tests.cases.test_alarm_cases import alarm as alarm_case
 
@@ -118,8 +120,8 @@ def test_changed_policies_and_rules_are_seen_by_the_next_case(catalogue, place) 
 def test_other_processes_see_a_change_within_the_ttl(catalogue, place, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A change made elsewhere sends no signal here: the cache is read again after CATALOGUE_TTL."""
     now = [1000.0]
-    monkeypatch.setattr(catalogue_cache, "_clock", lambda: now[0])
-    catalogue_cache.clear_catalogue_cache()
+    monkeypatch.setattr(caching, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    catalogue_cache.catalogue_cache.clear()
     alarm(place, key="alarm:a")
     Category.objects.filter(code="fire-smoke").update(auto_dispatch=False)  # no signal
     now[0] += catalogue_cache.CATALOGUE_TTL / 2
@@ -136,7 +138,7 @@ def test_a_failed_automatic_dispatch_leaves_the_case_filed(catalogue, place) -> 
     Category.objects.filter(code="public-safety").update(
         default_department_kind="", fallback_department_kind=""
     )
-    catalogue_cache.clear_catalogue_cache()
+    catalogue_cache.catalogue_cache.clear()
     place.street_office.delete()
     place.compound.grid.workers.clear()
     DutyShift.objects.all().delete()

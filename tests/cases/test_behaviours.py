@@ -57,7 +57,7 @@ def alarm(place, **fields) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def street(celery_worker_process):  # type: ignore[no-untyped-def]
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
 
     ensure_default_catalogue()
     return make_place()

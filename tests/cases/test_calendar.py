@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from cases import calendar as cal
 from cases.calendar import SHANGHAI, WorkCalendarSpec
-from cases.catalogue import HOLIDAYS
+from cases.defaults import HOLIDAYS
 
 
 def _range(first: str, last: str) -> list[date]:

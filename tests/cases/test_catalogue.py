@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from cases.catalogue import SENSOR_CATEGORY_CODES, ensure_default_catalogue
+from cases.defaults import SENSOR_CATEGORY_CODES, ensure_default_catalogue
 from cases.models import CalendarDay, CalendarYear, Category, EscalationPolicy, EscalationStep
 from cases.selectors import calendar_spec, clear_calendar_cache
 

@@ -26,6 +26,8 @@ def test_the_console_page_carries_its_options(client, catalogue, place) -> None:
     assert {"prop-a", "water", "fire"} <= {d["code"] for d in options["departments"]}
     assert "gw" in {p["username"] for p in options["people"]}
     assert b'id="console-options"' in response.content
+    assert options["statusGroups"]["working"] == ("dispatched", "in_progress", "suspended")
+    assert options["stageStatuses"]["handle"] == ["dispatched", "in_progress"]
 
 
 def test_photos_are_served_only_within_scope(client, catalogue, place) -> None:  # type: ignore[no-untyped-def]

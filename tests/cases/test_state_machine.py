@@ -151,7 +151,7 @@ def test_no_sequence_of_actions_breaks_an_invariant(place) -> None:  # type: ign
         @invariant()
         def clock_matches_status(self) -> None:
             case = Case.objects.get(pk=self.case.pk)
-            timed = case.status in Case.TIMED_STATUSES
+            timed = case.status in Case.Status.TIMED
             assert (case.deadline is not None) == timed, (case.status, case.deadline)
             assert (case.status == "suspended") == bool(case.status_before_suspend)
             if case.status == "suspended":
@@ -165,7 +165,7 @@ def test_no_sequence_of_actions_breaks_an_invariant(place) -> None:  # type: ign
                 assert case.evaluation
             if case.status == "merged":
                 assert case.merged_into_id == self.other.pk
-            if case.status in Case.FINAL_STATUSES:
+            if case.status in Case.Status.FINAL:
                 assert not case.escalations.filter(state=CaseEscalation.State.WAITING).exists()
 
     run_state_machine_as_test(

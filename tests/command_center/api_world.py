@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from cases.catalogue import ensure_default_catalogue
+from cases.defaults import ensure_default_catalogue
 from cases.models import Case, Category
 from devices.models import Alarm, DeadLetter, SensorPoint
 from tests.cases.conftest import Place, make_place

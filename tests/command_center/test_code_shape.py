@@ -43,17 +43,25 @@ def test_no_import_module_between_apps() -> None:
 
 
 def _undocumented_function_imports(path: Path) -> list[str]:
+    """Imports inside functions without a comment on their line or above their block of imports."""
     source = path.read_text()
     lines = source.splitlines()
     found = []
     for function in ast.walk(ast.parse(source)):
         if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        for node in ast.walk(function):
-            if isinstance(node, ast.Import | ast.ImportFrom) and "#" not in lines[node.lineno - 1]:
-                above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""
-                if not above.startswith("#"):
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+        imports = [node for node in ast.walk(function) if isinstance(node, ast.Import | ast.ImportFrom)]
+        import_lines = {
+            n for node in imports for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        }
+        for node in imports:
+            if "#" in lines[node.lineno - 1]:
+                continue
+            above = node.lineno - 1
+            while above in import_lines or (above > 0 and not lines[above - 1].strip()):
+                above -= 1
+            if not (above > 0 and lines[above - 1].strip().startswith("#")):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 

@@ -42,7 +42,7 @@ def test_celerys_line_per_task_shows_only_at_debug():
 
 @pytest.mark.django_db
 def test_the_throughput_line_counts_messages_alarms_and_cases():
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
 
     ensure_default_catalogue()
     throughput = Throughput()

@@ -83,8 +83,8 @@ def test_handler_sees_the_compounds_of_their_department(api_client, make_user, s
 
 
 def test_inactive_user_sees_nothing(make_user, street):
-    from grids.api.views import GRID_SCOPE
     from grids.scoping import scope_queryset
+    from grids.selectors import GRID_SCOPE
 
     dispatcher = make_user(role=User.Role.DISPATCHER, is_active=False)
 

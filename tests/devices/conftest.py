@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from devices.services import Received
+from devices.ingest import Received
 
 _ids = itertools.count(1)
 

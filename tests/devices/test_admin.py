@@ -162,9 +162,11 @@ def test_alarm_actions_and_read_only_pages(admin_client):
 
 def test_the_admin_tells_the_alarm_model_from_the_cases_alarm_count(admin_client):
     """Two words that were one msgid ("alarms"): the Alarm model is 告警, a case's count of them 报警次数."""
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
     from cases.models import Case
-    from devices.services import ingest_messages, open_alarm_cases, process_inbox
+    from devices.alarms.cases import open_alarm_cases
+    from devices.ingest import ingest_messages
+    from devices.processing import process_inbox
     from tests.devices.conftest import received
 
     del admin_client.defaults["HTTP_ACCEPT_LANGUAGE"]  # the default language, Simplified Chinese

@@ -6,19 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from devices.alarms.actions import AlarmStateError, acknowledge_alarm, clear_alarm, mark_false_alarm
+from devices.alarms.cases import alarm_source_key, check_cluster, open_alarm_cases
+from devices.alarms.sweeps import sweep_points
+from devices.ingest import ingest_messages
 from devices.models import Alarm, Reading, SensorPoint
-from devices.services import (
-    AlarmStateError,
-    acknowledge_alarm,
-    alarm_source_key,
-    check_cluster,
-    clear_alarm,
-    ingest_messages,
-    mark_false_alarm,
-    open_alarm_cases,
-    process_inbox,
-    sweep_points,
-)
+from devices.processing import process_inbox
 from tests.devices.conftest import received
 from tests.devices.factories import SensorPointFactory, scene
 from tests.factories import UserFactory
@@ -58,7 +51,7 @@ def test_alarms_of_many_points_in_one_batch_carry_their_own_points(t0, monkeypat
     """The worker reads a point's whole row only when its alarm changes: one by one for a few points,
     the rest of the batch at once after that (a storm). Each event still names its own point."""
     sent: list[dict] = []
-    monkeypatch.setattr("devices.services.broadcast_many_on_commit", lambda events: sent.extend(events))
+    monkeypatch.setattr("devices.alarms.changes.broadcast_many_on_commit", lambda events: sent.extend(events))
     batch = [SensorPointFactory() for _ in range(points)]
     quiet = SensorPointFactory()
     messages = [received(p.code, **at(t0), value=1) for p in batch] + [
@@ -291,7 +284,7 @@ def test_acknowledge_clear_and_false_alarm(t0):
 def test_the_cluster_rule_counts_points_of_its_compound_alarming_in_the_window(t0):
     """Counted: distinct points of this compound whose alarm of the scene was raised within the window
     and is not a false alarm. Not counted: other compounds, a false alarm, an alarm raised earlier."""
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
     from cases.models import Case
 
     ensure_default_catalogue()
@@ -331,7 +324,7 @@ def test_marking_an_active_alarm_false_clears_it_and_stops_its_case(t0):
 
 
 def test_the_alarm_opens_its_case_and_repeats_update_it(t0):
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
     from cases.models import Case
 
     ensure_default_catalogue()
@@ -355,7 +348,7 @@ def test_the_alarm_opens_its_case_and_repeats_update_it(t0):
 
 
 def test_three_smoke_alarms_in_one_compound_open_an_emergency_case(t0):
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
     from cases.models import Case
 
     ensure_default_catalogue()

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from devices.credentials import check_password
+from devices.ingest import ingest_messages
 from devices.models import Alarm, DeadLetter, SensorPoint
-from devices.services import ingest_messages, process_inbox
+from devices.processing import process_inbox
 from tests.devices.conftest import received
 from tests.devices.factories import SensorPointFactory, scene
 from tests.factories import CompoundFactory, DepartmentFactory, GridFactory

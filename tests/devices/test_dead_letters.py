@@ -11,9 +11,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from devices.ingest import Received, dead_letter_raw, ingest_messages
 from devices.models import DeadLetter, Inbox
 from devices.mqtt.listener import IngestListener
-from devices.services import Received, dead_letter_raw, ingest_messages
 from tests.devices.factories import SensorPointFactory
 from tests.devices.helpers import Publisher, wait_until
 

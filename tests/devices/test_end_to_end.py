@@ -30,7 +30,7 @@ def smoke(publisher: Publisher, code: str) -> float:
 
 
 def test_district_smoke_alarm_and_case_within_2_seconds(private_mosquitto, celery_worker_process, tmp_path):
-    from cases.catalogue import ensure_default_catalogue
+    from cases.defaults import ensure_default_catalogue
     from cases.models import Case
 
     ensure_default_catalogue()
@@ -73,7 +73,7 @@ def test_standalone_smoke_alarm_and_case_within_2_seconds(tmp_path):
     log = tmp_path / "standalone.log"
     Proc([*manage, "migrate", "--noinput"], env, log).start().popen.wait(180)
     setup = (
-        "from cases.catalogue import ensure_default_catalogue; ensure_default_catalogue();"
+        "from cases.defaults import ensure_default_catalogue; ensure_default_catalogue();"
         "from devices.catalogue import ensure_default_scenes; ensure_default_scenes();"
         "from devices.models import Scene, SensorPoint;"
         "from devices.credentials import mosquitto_hash;"

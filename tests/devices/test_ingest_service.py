@@ -14,17 +14,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devices.db import among, bulk_update, epoch_array, float_array, int_array, text_array
+from devices.ingest import ingest_messages
 from devices.models import DeadLetter, Inbox, Reading, SensorPoint
-from devices.services import (
-    among,
-    bulk_update,
-    epoch_array,
-    float_array,
-    ingest_messages,
-    int_array,
-    process_inbox,
-    text_array,
-)
+from devices.processing import process_inbox
 from tests.devices.conftest import payload, received
 from tests.devices.factories import SensorPointFactory
 
@@ -153,9 +146,7 @@ def test_new_types_come_from_the_scene_catalogue():
         == 1
     )
     point.scene.__class__.objects.create(code="air", name="空气质量", sensor_type="pm25", threshold=75)
-    from devices import services
-
-    services._catalogue_cache = (0.0, frozenset())
+    # Saving the scene cleared this process's catalogue of sensor types (devices/apps.py).
     assert (
         len(ingest_messages(messages=[received(point.code, type="pm25", value=80)], enqueue=False).stored)
         == 1
@@ -197,7 +188,7 @@ def test_a_redelivered_task_counts_the_attempt_first():
 def test_enqueue_happens_after_commit(django_capture_on_commit_callbacks, monkeypatch):
     point = SensorPointFactory()
     queued: list[list[int]] = []
-    monkeypatch.setattr("devices.services.enqueue_inbox", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr("devices.ingest.enqueue_inbox", lambda ids: queued.append(list(ids)))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = ingest_messages(messages=[received(point.code), received(point.code)])
     assert queued == []  # nothing before the commit
@@ -329,8 +320,8 @@ def test_received_messages_count_in_the_screen_rate(monkeypatch):
 
     from django.core.cache import cache
 
+    from devices.ingest import RATE_KEY
     from devices.selectors import messages_per_second
-    from devices.services import RATE_KEY
 
     second = 1_900_000_000  # a second of its own (the counters live in Redis for 120 s)
     cache.delete(RATE_KEY.format(second=second))

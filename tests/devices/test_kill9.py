@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from devices.alarms.sweeps import sweep_inbox
 from devices.models import DeadLetter, Inbox, Reading
-from devices.services import sweep_inbox
 from tests.conftest import child_env
 from tests.devices.factories import SensorPointFactory
 from tests.devices.helpers import Proc, Publisher, wait_for_log, wait_until

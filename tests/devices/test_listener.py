@@ -13,9 +13,9 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from devices.ingest import ingest_messages
 from devices.models import DeadLetter, Inbox
 from devices.mqtt.listener import DrainingClient, IngestClient, IngestListener
-from devices.services import ingest_messages
 from tests.devices.factories import SensorPointFactory
 from tests.devices.helpers import Publisher, wait_until
 

@@ -15,10 +15,10 @@ from django.utils import timezone
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from devices.credentials import acl_file, check_password, mosquitto_hash
+from devices.ingest import ingest_messages
 from devices.models import Inbox, SensorPoint
 from devices.mqtt.listener import IngestListener
 from devices.registry import issue_credentials
-from devices.services import ingest_messages
 from tests.conftest import free_port, wait_for_port
 from tests.devices.factories import SensorPointFactory
 from tests.devices.helpers import wait_until

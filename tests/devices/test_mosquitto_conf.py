@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from devices.ingest import ingest_messages
 from devices.models import Inbox
 from devices.mqtt.listener import IngestListener
 from devices.registry import issue_credentials
-from devices.services import ingest_messages
 from tests.conftest import ROOT, free_port, wait_for_port
 from tests.devices.factories import SensorPointFactory
 from tests.devices.helpers import Publisher, wait_until

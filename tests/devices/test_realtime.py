@@ -10,8 +10,10 @@ from django.db import connection
 from django.utils import timezone
 
 from command_center.realtime import grid_group
+from devices.alarms.actions import clear_alarm
+from devices.ingest import ingest_messages
 from devices.models import Alarm
-from devices.services import clear_alarm, ingest_messages, process_inbox
+from devices.processing import process_inbox
 from tests.devices.conftest import received
 from tests.devices.factories import SensorPointFactory
 from tests.factories import UserFactory

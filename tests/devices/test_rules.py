@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from devices.alarms.rules import in_window, is_abnormal, scene_active, threshold_for
 from devices.catalogue import DEFAULT_SCENES
 from devices.models import Scene, SensorPoint
-from devices.rules import in_window, is_abnormal, scene_active, threshold_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

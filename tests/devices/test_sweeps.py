@@ -10,16 +10,11 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
+from devices.alarms.sweeps import purge_old_rows, sweep_inbox
+from devices.ingest import RATE_KEY, ingest_messages
 from devices.models import Alarm, DeadLetter, Inbox, InboxSweepMark, Reading
+from devices.processing import MAX_ATTEMPTS, process_inbox
 from devices.selectors import screen_counters
-from devices.services import (
-    MAX_ATTEMPTS,
-    RATE_KEY,
-    ingest_messages,
-    process_inbox,
-    purge_old_rows,
-    sweep_inbox,
-)
 from tests.devices.conftest import received
 from tests.devices.factories import SensorPointFactory
 
@@ -29,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def queued(monkeypatch):
     calls: list[list[int]] = []
-    monkeypatch.setattr("devices.services.enqueue_inbox", lambda ids: calls.append(list(ids)))
+    monkeypatch.setattr("devices.alarms.sweeps.enqueue_inbox", lambda ids: calls.append(list(ids)))
     return calls
 
 
@@ -133,7 +128,7 @@ def test_the_sweeper_reads_from_its_mark_on():
 
 def test_sweep_requeues_alarms_waiting_for_their_case(monkeypatch, queued):
     calls: list[list[int]] = []
-    monkeypatch.setattr("devices.services.enqueue_alarm_cases", lambda ids: calls.append(list(ids)))
+    monkeypatch.setattr("devices.alarms.sweeps.enqueue_alarm_cases", lambda ids: calls.append(list(ids)))
     point = SensorPointFactory()
     now = timezone.now()
     alarm = Alarm.objects.create(point=point, scene=point.scene, type="smoke", severity="critical", first_seen=now,

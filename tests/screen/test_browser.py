@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.models import OPEN_STATUSES, Case
+from cases.models import Case
 from command_center.realtime import current_seqs
 from devices.models import Alarm, Inbox, Reading, SensorPoint
 from grids.models import Grid
@@ -168,7 +168,7 @@ def database_objects(kind: str) -> dict[int, int]:
     if kind == "alarm":
         rows = Alarm.objects.filter(cleared_at__isnull=True).exclude(type__in=HEALTH_ALARM_TYPES)
     else:
-        rows = Case.objects.filter(status__in=OPEN_STATUSES)
+        rows = Case.objects.filter(status__in=Case.Status.OPEN)
     return dict(rows.values_list("id", "version"))
 
 
@@ -189,7 +189,7 @@ def pipeline_state() -> dict[str, int]:
     return {
         "inbox_unprocessed": Inbox.objects.filter(processed_at__isnull=True).count(),
         "alarms_case_pending": Alarm.objects.filter(case_pending=True).count(),
-        "open_cases": Case.objects.filter(status__in=OPEN_STATUSES).count(),
+        "open_cases": Case.objects.filter(status__in=Case.Status.OPEN).count(),
     }
 
 

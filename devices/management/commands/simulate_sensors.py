@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from devices.mqtt.embedded_broker import SIMULATOR_USER, service_accounts
 from devices.simulator import DEFAULT_RATE, SensorSimulator, SimulatorError
 
 
@@ -45,8 +46,6 @@ class Command(BaseCommand):
         mqtt = settings.MQTT
         username, password = mqtt["username"], mqtt["password"]
         if mqtt["embedded"]:
-            from devices.mqtt.embedded_broker import SIMULATOR_USER, service_accounts
-
             username, password = SIMULATOR_USER, service_accounts()[SIMULATOR_USER].password
         try:
             simulator = SensorSimulator(

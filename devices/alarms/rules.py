@@ -1,4 +1,5 @@
-"""Scene rules: is a reading abnormal? Pure functions of a scene, a point and a reading.
+"""Alarm rules, every threshold in one place: is a reading abnormal, is a scene's rule met (dwell and
+repeat), when is a point offline, its battery low, an alarm flapping.
 
 Times of day and months are those of the reading in the platform's time zone (Asia/Shanghai), so a
 night limit applies to a noise reading taken at 23:00 local time whenever it is processed.
@@ -6,10 +7,23 @@ night limit applies to a noise reading taken at 23:00 local time whenever it is 
 
 import datetime as dt
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from django.utils import timezone
+
+from cases.models import Severity
+
+from ..db import ReadingRow
+from ..models import Reading, Scene
+
+OFFLINE_HEARTBEATS = 3  # heartbeats missed in a row: offline
+OFFLINE_SEVERITY = Severity.MINOR
+LOW_BATTERY = 20  # percent: below raises "low battery"
+LOW_BATTERY_CLEAR = 25  # percent: at or above clears it (hysteresis, so 19/20/19 does not flap)
+LOW_BATTERY_SEVERITY = Severity.WARNING
+FLAPPING_WINDOW = dt.timedelta(minutes=30)
+FLAPPING_CHANGES = 2  # more state changes (raise or clear) than this in the window: flapping
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
     "gt": operator.gt,
@@ -26,12 +40,12 @@ class SceneLike(Protocol):
     comparison: str
     threshold: float | None
     night_threshold: float | None
-    zone_thresholds: dict
+    zone_thresholds: dict[str, dict[str, float]]
     night_starts: dt.time
     night_ends: dt.time
     active_from: dt.time | None
     active_until: dt.time | None
-    active_months: list
+    active_months: list[int]
 
 
 class PointLike(Protocol):
@@ -83,3 +97,47 @@ def is_abnormal(scene: SceneLike, point: PointLike, value: float, ts: dt.datetim
     if limit is None:
         return False
     return COMPARE[scene.comparison](value, limit)
+
+
+class RulePoint(Protocol):
+    id: int
+    abnormal_since: dt.datetime | None
+
+
+def rule_met(
+    point: RulePoint, scene: Scene, ts: dt.datetime, batch_readings: Sequence[ReadingRow] = ()
+) -> bool:
+    """Dwell ("for N seconds") and repeat ("N times in M seconds") of the scene, at reading time `ts`."""
+    if point.abnormal_since is None or ts - point.abnormal_since < dt.timedelta(seconds=scene.dwell_seconds):
+        return False
+    if scene.repeat_count <= 1:
+        return True
+    start = ts - dt.timedelta(seconds=scene.repeat_window_seconds)
+    in_batch = sum(
+        1
+        for r in batch_readings
+        if r.point_id == point.id and r.abnormal and r.type == scene.sensor_type and start <= r.ts <= ts
+    )
+    stored = Reading.objects.filter(
+        point_id=point.id, type=scene.sensor_type, abnormal=True, ts__gte=start, ts__lte=ts
+    ).count()
+    return in_batch + stored >= scene.repeat_count
+
+
+def offline_after(received_at: dt.datetime, heartbeat_interval: int) -> dt.datetime:
+    """When a point last heard at `received_at` counts as offline."""
+    return received_at + dt.timedelta(seconds=OFFLINE_HEARTBEATS * heartbeat_interval)
+
+
+def battery_low(battery: int) -> bool:
+    return battery < LOW_BATTERY
+
+
+def battery_recovered(battery: int) -> bool:
+    return battery >= LOW_BATTERY_CLEAR
+
+
+def flapping(changes_in_window: int) -> bool:
+    """Whether a new alarm after this many raises and clears of its point and type in FLAPPING_WINDOW
+    flaps (it counts as one more change)."""
+    return changes_in_window + 1 > FLAPPING_CHANGES
