@@ -48,7 +48,7 @@ class Story:
         if at >= self.now:
             return False
         try:
-            apply_transition(case_id=case_id, action=action, at=at, **kwargs)  # type: ignore[arg-type]
+            apply_transition(case_id=case_id, action=action, at=at, **kwargs)  # type: ignore[arg-type]  # actor, role, note, params, photos
         except WorkflowError:
             return False
         return True

@@ -92,7 +92,7 @@ def render_html(content: dict[str, Any], *, standalone: bool) -> str:
 
 
 def pdf_bytes(content: dict[str, Any]) -> bytes:
-    return HTML(string=render_html(content, standalone=True)).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=render_html(content, standalone=True)).write_pdf()  # type: ignore[no-any-return]  # weasyprint is untyped
 
 
 def xlsx_bytes(content: dict[str, Any]) -> bytes:

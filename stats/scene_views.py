@@ -31,8 +31,8 @@ def _weeks(value: str | None) -> int:
 def _review(request: HttpRequest, weeks: int) -> list[dict[str, object]]:
     last = today()
     period = date_range(last - timedelta(days=weeks * 7 - 1), last)
-    alarms, _points = alarms_and_points(request.user, {})  # type: ignore[arg-type]
-    return scene_review(alarms, counted_cases(request.user).cases, period)  # type: ignore[arg-type]
+    alarms, _points = alarms_and_points(request.user, {})  # type: ignore[arg-type]  # signed in: a User
+    return scene_review(alarms, counted_cases(request.user).cases, period)  # type: ignore[arg-type]  # signed in: a User
 
 
 @login_required

@@ -66,7 +66,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         query = StatsQuery(data={})
         query.is_valid(raise_exception=True)
     params = query.validated_data
-    data = selectors.statistics(request.user, params["period"], params["filters"])  # type: ignore[arg-type]
+    data = selectors.statistics(request.user, params["period"], params["filters"])  # type: ignore[arg-type]  # signed in: a User
     data["period_object"] = params["period"]
     data = with_links(data, params["filters"])
     del data["period_object"]

@@ -48,7 +48,7 @@ def weekly_index(request: HttpRequest) -> HttpResponse:
         {
             "reports": WeeklyReport.objects.all()[:104],
             "last_week": last.label,
-            "can_generate": request.user.role != User.Role.OFFICIAL or request.user.is_superuser,  # type: ignore[union-attr]
+            "can_generate": request.user.role != User.Role.OFFICIAL or request.user.is_superuser,  # type: ignore[union-attr]  # signed in
         },
     )
 
@@ -87,7 +87,7 @@ def weekly_file(request: HttpRequest, week: str, kind: str) -> HttpResponse | Fi
 def weekly_generate(request: HttpRequest) -> HttpResponse:
     """On demand (dispatchers and administrators): generate, archive and, if asked, e-mail a week's report."""
     _reader(request)
-    if request.user.role == User.Role.OFFICIAL and not request.user.is_superuser:  # type: ignore[union-attr]
+    if request.user.role == User.Role.OFFICIAL and not request.user.is_superuser:  # type: ignore[union-attr]  # signed in
         raise PermissionDenied(_("A street official may read here, not change anything."))
     period = _week(request.POST.get("week") or previous_iso_week(today()).label)
     report = generate_weekly_report(week=period, email=request.POST.get("email") == "1")

@@ -60,7 +60,7 @@ class PeriodSerializer(serializers.Serializer):
 PeriodSerializer._declared_fields["from"] = serializers.DateField()
 
 
-class WeeklySerializer(KpisSerializer):  # type: ignore[valid-type,misc]
+class WeeklySerializer(KpisSerializer):  # type: ignore[valid-type,misc]  # a class made by type()
     week = serializers.CharField(help_text="ISO week, e.g. 2026-W47")
     start = serializers.DateField(help_text="its Monday")
     end = serializers.DateField(help_text="its Sunday")
@@ -96,7 +96,7 @@ class StatsQuery(serializers.Serializer):
     department = serializers.CharField(required=False, max_length=40)
     worker = serializers.CharField(required=False, max_length=150)
     category = serializers.CharField(required=False, max_length=40)
-    source = serializers.ChoiceField(choices=Case.Source.choices, required=False)  # type: ignore[assignment]
+    source = serializers.ChoiceField(choices=Case.Source.choices, required=False)  # type: ignore[assignment]  # named like Field.source
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
