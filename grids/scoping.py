@@ -42,7 +42,7 @@ def user_street_ids(user: User) -> list[int]:
 
 def user_guarded_grid_ids(user: User) -> list[int]:
     """The grids of the compounds a gate guard keeps."""
-    return list(user.guarded_compounds.values_list("grid_id", flat=True).distinct())  # type: ignore[attr-defined]
+    return list(user.guarded_compounds.values_list("grid_id", flat=True).distinct())
 
 
 def scope_filter(user: User | None, paths: ScopePaths) -> Q | None:

@@ -15,24 +15,24 @@ from accounts.models import User
 from mobile.selectors import case_context
 
 
-class ContactSerializer(serializers.Serializer):
+class ContactSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(help_text="who they are to the case: the compound, department, grid")
     name = serializers.CharField()
     phone = serializers.CharField(allow_blank=True)
 
 
-class ReadingSerializer(serializers.Serializer):
+class ReadingSerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     value = serializers.FloatField()
 
 
-class AlarmStateSerializer(serializers.Serializer):
+class AlarmStateSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     false_alarm = serializers.BooleanField()
     may_mark_false = serializers.BooleanField()
 
 
-class CaseContextSerializer(serializers.Serializer):
+class CaseContextSerializer(serializers.Serializer[Any]):
     case_id = serializers.IntegerField()
     contacts = ContactSerializer(many=True)
     sensor_code = serializers.CharField(allow_blank=True)

@@ -19,7 +19,7 @@ from ..models import CallbackTask
 from .permissions import CommunityStaff
 
 
-class CallbackSerializer(serializers.Serializer):
+class CallbackSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     case = serializers.IntegerField(source="case_id")
     category = serializers.CharField(source="case.category.name")
@@ -32,7 +32,7 @@ class CallbackSerializer(serializers.Serializer):
     done_at = serializers.DateTimeField(allow_null=True)
 
 
-class CallbackDoneSerializer(serializers.Serializer):
+class CallbackDoneSerializer(serializers.Serializer[Any]):
     note = PlainTextField(max_length=2000, multiline=True, help_text="what the resident said")
 
 

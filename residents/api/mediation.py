@@ -23,20 +23,20 @@ from .permissions import CommunityStaff
 from .views import refuse
 
 
-class MediatorSerializer(serializers.ModelSerializer):
+class MediatorSerializer(serializers.ModelSerializer[Any]):
     class Meta:
         model = Mediator
         fields = ["id", "name", "kind", "community"]
 
 
-class PartySerializer(serializers.Serializer):
+class PartySerializer(serializers.Serializer[Any]):
     side = serializers.ChoiceField(choices=Party.Side.choices)
     name = PlainTextField(max_length=50)
     phone = PlainTextField(max_length=20, required=False, allow_blank=True, default="")
     address = PlainTextField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class OrderInputSerializer(serializers.Serializer):
+class OrderInputSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(choices=MediationOrder.Type.choices)
     level = serializers.ChoiceField(choices=MediationOrder.Level.choices, required=False)
     summary = PlainTextField(max_length=4000, multiline=True)
@@ -48,25 +48,25 @@ class OrderInputSerializer(serializers.Serializer):
     parties = PartySerializer(many=True, help_text="at least one applicant and one respondent")
 
 
-class SessionSerializer(serializers.Serializer):
+class SessionSerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     place = PlainTextField(max_length=100)
     attendees = PlainTextField(max_length=300, required=False, allow_blank=True, default="")
     notes = PlainTextField(max_length=4000, multiline=True, required=False, allow_blank=True, default="")
 
 
-class OutcomeSerializer(serializers.Serializer):
+class OutcomeSerializer(serializers.Serializer[Any]):
     agreed = serializers.BooleanField()
     agreement = PlainTextField(max_length=4000, multiline=True, required=False, allow_blank=True, default="")
     note = PlainTextField(max_length=2000, multiline=True, required=False, allow_blank=True, default="")
 
 
-class FollowUpSerializer(serializers.Serializer):
+class FollowUpSerializer(serializers.Serializer[Any]):
     result = serializers.ChoiceField(choices=MediationOrder.FollowUp.choices)
     note = PlainTextField(max_length=2000, multiline=True, required=False, allow_blank=True, default="")
 
 
-class OrderSerializer(serializers.Serializer):
+class OrderSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     type = serializers.CharField()
     level = serializers.CharField()

@@ -10,7 +10,7 @@ from command_center.api.fields import IdField, NumberField, PlainTextField
 from ..photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 
 
-class ReportInputSerializer(serializers.Serializer):
+class ReportInputSerializer(serializers.Serializer[Any]):
     category = PlainTextField(max_length=40, help_text="a resident category's code, e.g. exposed-garbage")
     description = PlainTextField(max_length=2000, multiline=True, help_text="what is wrong, in a few words")
     lat = NumberField(min_value=-90, max_value=90)
@@ -32,20 +32,20 @@ class ReportInputSerializer(serializers.Serializer):
         return uploads
 
 
-class ReportCreatedSerializer(serializers.Serializer):
+class ReportCreatedSerializer(serializers.Serializer[Any]):
     tracking_code = serializers.CharField()
     tracking_url = serializers.CharField()
     joined = serializers.BooleanField(help_text="added to an open case of the same problem")
     reporters = serializers.IntegerField(help_text="residents who reported the case")
 
 
-class NearbyQuerySerializer(serializers.Serializer):
+class NearbyQuerySerializer(serializers.Serializer[Any]):
     category = PlainTextField(max_length=40)
     lat = NumberField(min_value=-90, max_value=90)
     lng = NumberField(min_value=-180, max_value=180)
 
 
-class NearbyCaseSerializer(serializers.Serializer):
+class NearbyCaseSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     category = serializers.CharField()
     description = serializers.CharField()
@@ -55,26 +55,26 @@ class NearbyCaseSerializer(serializers.Serializer):
     reporters = serializers.IntegerField()
 
 
-class NearbySerializer(serializers.Serializer):
+class NearbySerializer(serializers.Serializer[Any]):
     radius_m = serializers.IntegerField()
     results = NearbyCaseSerializer(many=True)
 
 
-class StepSerializer(serializers.Serializer):
+class StepSerializer(serializers.Serializer[Any]):
     action = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # a field named as Field.label: DRF collects it
     status = serializers.CharField()
     at = serializers.DateTimeField()
 
 
-class RatingSerializer(serializers.Serializer):
+class RatingSerializer(serializers.Serializer[Any]):
     stars = serializers.IntegerField()
     comment = serializers.CharField()
     reopened = serializers.BooleanField()
     at = serializers.DateTimeField(source="created_at")
 
 
-class TrackingSerializer(serializers.Serializer):
+class TrackingSerializer(serializers.Serializer[Any]):
     tracking_code = serializers.CharField()
     category = serializers.CharField()
     icon = serializers.CharField()
@@ -89,12 +89,12 @@ class TrackingSerializer(serializers.Serializer):
     can_rate = serializers.BooleanField()
 
 
-class RatingInputSerializer(serializers.Serializer):
+class RatingInputSerializer(serializers.Serializer[Any]):
     stars = serializers.IntegerField(min_value=1, max_value=5)
     comment = PlainTextField(max_length=500, multiline=True, required=False, allow_blank=True, default="")
 
 
-class CaseReportSerializer(serializers.Serializer):
+class CaseReportSerializer(serializers.Serializer[Any]):
     """A resident's report of a case, for staff: the phone masked unless the reader handles or dispatches
     the case (no tracking code: it lets its holder rate the case)."""
 

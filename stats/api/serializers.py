@@ -50,7 +50,7 @@ KpisSerializer = type(
 )
 
 
-class PeriodSerializer(serializers.Serializer):
+class PeriodSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=KINDS)
     label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     # "from" is a keyword: declared below.
@@ -66,7 +66,7 @@ class WeeklySerializer(KpisSerializer):  # type: ignore[valid-type,misc]  # a cl
     end = serializers.DateField(help_text="its Sunday")
 
 
-class StatisticsSerializer(serializers.Serializer):
+class StatisticsSerializer(serializers.Serializer[Any]):
     period = PeriodSerializer()
     kpis = KpisSerializer()
     rankings = serializers.DictField(child=serializers.ListField(child=serializers.DictField()))
@@ -75,7 +75,7 @@ class StatisticsSerializer(serializers.Serializer):
     daily = serializers.ListField(child=serializers.DictField())
 
 
-class WeekQuery(serializers.Serializer):
+class WeekQuery(serializers.Serializer[Any]):
     week = serializers.CharField(required=False, help_text="ISO week, e.g. 2026-W47; default: last week")
 
     def validate_week(self, value: str) -> Period:
@@ -85,7 +85,7 @@ class WeekQuery(serializers.Serializer):
             raise serializers.ValidationError(_("Give an ISO week such as 2026-W47.")) from error
 
 
-class StatsQuery(serializers.Serializer):
+class StatsQuery(serializers.Serializer[Any]):
     """The period (a kind and a day in it, or from-to) and the filters of /stats/ and its API."""
 
     period = serializers.ChoiceField(choices=KINDS, required=False, default="range")
