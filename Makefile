@@ -22,7 +22,9 @@ run: install static
 ## make test: set up everything the tests need, then lint, type check, migrations check and the whole suite,
 ## on the real services (district profile) and again on the standalone profile (SQLite, inline tasks).
 test: install static services browser
-	$(MAKE) --no-print-directory lint typecheck migrations-check pytest pytest-standalone
+	$(MAKE) --no-print-directory lint typecheck migrations-check
+	@# The two profiles at once, one on each core: they share no database, cache or broker.
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest pytest-standalone
 
 install: $(VENV)/.installed
 

@@ -17,12 +17,14 @@ from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
 from accounts.models import Department, User
+from cases.models import Case
 from demo import plan, street
 from demo import seed as demo_seed
 from devices.models import Scene, SensorPoint
 from grids.models import Building, Community, Compound, District, DutyShift, Grid, Street
 from grids.selectors import on_duty
 from people.models import Shop, Visit
+from residents.models import MediationOrder, ResidentReport
 from tests.factories import GridFactory
 
 pytestmark = pytest.mark.django_db
@@ -247,8 +249,12 @@ def test_a_second_run_creates_nothing_and_changes_nothing():
 def test_seeding_is_deterministic_across_runs():
     seed()
     first = digest()
-    # Remove the whole street and build the plan again from scratch.
-    Shop.objects.all().delete()  # people's rows that protect the grids and the users
+    # Remove the whole street and build the plan again from scratch: first the rows that hold its
+    # compounds, grids and people (the residents' demo cases and mediations, people's shops and visits).
+    MediationOrder.objects.all().delete()
+    ResidentReport.objects.all().delete()
+    Case.objects.all().delete()
+    Shop.objects.all().delete()
     Visit.objects.all().delete()
     DutyShift.objects.all().delete()
     SensorPoint.objects.all().delete()
