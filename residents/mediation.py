@@ -77,7 +77,7 @@ def agreement_pdf(order: MediationOrder) -> bytes:
     """The agreement document (人民调解协议书) of an order, as PDF."""
     # why here: WeasyPrint loads Pango and parses its stylesheets at import; every process imports the
     # URLs (ingest workers too), only the one writing an agreement needs it.
-    from weasyprint import HTML  # type: ignore[import-untyped]  # WeasyPrint ships no type hints
+    from weasyprint import HTML
 
     html = render_to_string(
         "residents/agreement.html",

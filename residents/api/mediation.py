@@ -201,7 +201,7 @@ class OrderActionView(APIView):
     """POST a session, the outcome or the follow-up visit of an order."""
 
     permission_classes = [CommunityStaff]
-    input_class: type[serializers.Serializer] = SessionSerializer
+    input_class: type[serializers.Serializer[Any]] = SessionSerializer
 
     def act(self, order: MediationOrder, values: dict[str, Any]) -> None:
         raise NotImplementedError
