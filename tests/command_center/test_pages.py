@@ -18,8 +18,9 @@ LANDINGS = [
     (User.Role.DISPATCHER, False, "/console/"),
     (User.Role.ADMIN, True, "/admin/"),
     (User.Role.OFFICIAL, False, "/screen/"),
-    (User.Role.GRID_WORKER, False, "/console/"),
-    (User.Role.HANDLER, False, "/console/"),
+    (User.Role.GRID_WORKER, False, "/m/"),
+    (User.Role.HANDLER, False, "/m/"),
+    (User.Role.GATE_GUARD, False, "/m/"),
 ]
 
 
@@ -72,7 +73,7 @@ def test_a_role_that_may_not_see_a_page_gets_a_friendly_403_with_a_link_to_its_o
     assert_site_layout(html)
     assert "此页面不对您的角色开放" in html
     assert "大屏仅供" in html  # the reason, in Chinese
-    assert 'href="/console/"' in html  # the handler's own page
+    assert 'href="/m/"' in html  # the handler's own page
     assert "403 Forbidden" not in html
 
 

@@ -12,7 +12,8 @@ from tests.people.factories import CarePersonFactory, ContactFactory, RentalFact
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [role for role, _label in User.Role.choices]
+# The staff roles that work with people's data; a gate guard has none of it (tested below).
+ROLES = [role for role, _label in User.Role.choices if role != User.Role.GATE_GUARD]
 FULL = {"name": "孙桂兰", "phone": "13512345678", "id_number": "310109194501011234"}
 MASKED = {"name": "孙*兰", "phone": "135****5678", "id_number": "3101************34"}
 # What a detail read with a reason shows unmasked, per role (accounts/privacy.py UNMASKABLE).
@@ -74,6 +75,13 @@ def test_a_detail_unmasks_what_the_role_may_with_a_reason_and_logs_it(role: str)
     assert set(log.values_list("field", flat=True)) == allowed
     assert set(log.values_list("reason", flat=True)) == {"上门走访前电话联系"}
     assert set(log.values_list("object_id", flat=True)) == {str(care_person.pk)}
+
+
+def test_a_gate_guard_sees_nobody() -> None:
+    care_person, guard = person_in_scope_of(User.Role.GATE_GUARD)
+    client = client_for(guard)
+    assert client.get("/api/v1/care-persons/").json()["results"] == []
+    assert client.get(f"/api/v1/care-persons/{care_person.pk}/").status_code == 404
 
 
 def test_an_empty_reason_is_refused_and_logs_nothing() -> None:
